@@ -1,0 +1,722 @@
+// createEngine(): the sheet as a live computational graph. It owns the cells, their
+// compiled formulas and the dependency edges; it schedules recomputation itself
+// (dirty set → everything downstream → topological order, each cell once) and runs
+// reverse-mode accumulation for losses. Listeners are told what changed; the engine
+// never renders and never imports UI code.
+import { compareAddresses, formatAddress, isAddress, nameProblem, parseAddress } from './formula/address';
+import { ParseError, parseFormula } from './formula/parse';
+import { renameInFormula } from './formula/rewrite';
+import { backpropCell } from './eval/backward';
+import { type CellError, type ForwardEnv, UpstreamError, isCellError, runForward } from './eval/forward';
+import { type Program, type Resolver, UnknownNameError, compile } from './eval/program';
+import { Marks, cycleMembers, reach, topoOrder } from './graph/order';
+import type { OpMeta } from './ops/define';
+import { relativeError } from './ops/verify';
+import { createRegistry, type Registry } from './ops/registry';
+import type { CellDoc, SheetDoc } from './sheet/document';
+import { addValues, filled } from './tensor/kernels';
+import { Matrix, OpError, type Value, checkSize, cloneValue, shapeOf, shapeText, valueFromJson, valueToJson } from './tensor/value';
+
+export type { CellError } from './eval/forward';
+
+/** What the UI, the CLI and tests see of one cell. */
+export interface CellView {
+  at: string;
+  name: string | null;
+  formula: string;
+  note: string | null;
+  value: Value | null;
+  error: CellError | null;
+  /** ∂L/∂cell for the loss in use, null when the cell is not upstream of it. */
+  grad: Value | null;
+  shape: [number, number] | null;
+  /** For check cells: the verdict and relative error. */
+  check: { pass: boolean; relErr: number; tol: number } | null;
+  /** True when the formula calls check(): a cell that graders count. */
+  isCheck: boolean;
+  /** True when the cell holds a parameter value (trained weights) instead of its formula's result. */
+  isParameter: boolean;
+}
+
+export interface ChangeSet {
+  /** Addresses whose value, error, formula or name changed. */
+  cells: string[];
+  /** The gradients shown may have changed (all of them are re-read). */
+  grads: boolean;
+  /** Cells were added or removed, or names changed. */
+  structure: boolean;
+}
+
+export interface Contribution {
+  /** The consumer cell through which this part of ∂L/∂cell flows. */
+  via: string;
+  /** ∂L/∂via. */
+  viaGrad: Value;
+  /** The part of ∂L/∂cell that arrives through `via`. */
+  contribution: Value;
+  /** ∂via/∂cell when both are scalars (the local derivative), else null. */
+  local: number | null;
+}
+
+export interface Explanation {
+  at: string;
+  loss: string | null;
+  grad: Value | null;
+  parts: Contribution[];
+}
+
+export interface GradientCheck {
+  gradCell: string;
+  loss: string;
+  pass: boolean;
+  tol: number;
+  /** Cells compared, worst relative error first. */
+  rows: { at: string; relErr: number }[];
+  /** Cells too large to difference within the work budget, or with an error. */
+  skipped: string[];
+  error: string | null;
+}
+
+export const GRADIENT_CHECK_TOL = 1e-5;
+
+export interface Engine {
+  readonly registry: Registry;
+  /** Set a cell's formula ('' clears it). Recomputes what is downstream. */
+  setCell(at: string, formula: string): void;
+  /** Give a cell a name (null removes it); formulas using the old name are rewritten. */
+  setName(at: string, name: string | null): { ok: true } | { ok: false; message: string };
+  setNote(at: string, note: string | null): void;
+  /** Store a parameter value (or null to go back to the formula's own value). */
+  setParameter(at: string, value: Value | null): void;
+  get(at: string): CellView | null;
+  /** Every non-empty cell, sorted by address. */
+  cells(): CellView[];
+  addressOf(name: string): string | null;
+  /** Grad cells (cells with grad(L)), sorted by address. */
+  gradCells(): string[];
+  /** Choose which grad cell's loss the gradients belong to (null: the first). */
+  setActiveGrad(at: string | null): void;
+  /** The grad cell in use and its loss. */
+  activeLoss(): { gradCell: string; loss: string } | null;
+  /** Chain-rule breakdown of ∂L/∂cell for the loss in use. */
+  explain(at: string): Explanation;
+  /**
+   * Whole-sheet gradient check: for every grad cell's loss, compare ∂L/∂cell with central
+   * finite differences for every cell upstream of it, worst relative errors first.
+   */
+  gradientCheck(tol?: number): GradientCheck[];
+  /** Run several edits, recomputing once at the end. */
+  batch<T>(fn: () => T): T;
+  load(doc: SheetDoc): void;
+  toDoc(meta?: { title?: string; notes?: string; extra?: Record<string, unknown> }): SheetDoc;
+  subscribe(listener: (changes: ChangeSet) => void): () => void;
+  /** Number of cell recomputations so far (for tests of incrementality). */
+  readonly evaluations: number;
+}
+
+interface Cell {
+  id: number;
+  at: string;
+  name: string | null;
+  formula: string;
+  note: string | null;
+  param: Value | null;
+  prog: Program | null;
+  compileError: CellError | null;
+  mentions: Set<string>;
+  deps: number[];
+  users: number[];
+  value: Value | null;
+  error: CellError | null;
+  slots: Value[];
+  meta: OpMeta;
+}
+
+interface Gradients {
+  /** ∂L/∂cell by id (undefined: not upstream of L). */
+  adj: (Value | undefined)[];
+  /** Ids upstream of L, L first (reverse topological order). */
+  order: number[];
+  error: CellError | null;
+}
+
+export const NUMGRAD_STEP = 1e-5;
+const MAX_NUMGRAD_WORK = 5e7;
+
+export function createEngine(options: { registry?: Registry } = {}): Engine {
+  const registry = options.registry ?? createRegistry();
+  const cells: Cell[] = [];
+  const byAt = new Map<string, number>();
+  const byName = new Map<string, number>();
+  const mentionedBy = new Map<string, Set<number>>();
+  const marks = new Marks();
+  const marks2 = new Marks();
+  let indeg = new Int32Array(1024);
+  const listeners = new Set<(c: ChangeSet) => void>();
+  const gradCache = new Map<number, Gradients>();
+  let activeGradCell: number | null = null;
+  let batchDepth = 0;
+  let pendingDirty = new Set<number>();
+  let pendingChanged = new Set<number>();
+  let pendingStructure = false;
+  let evaluations = 0;
+  const scratchAdj: (Value | undefined)[] = [];
+
+  // ---------- cell records ----------
+  function cellAt(at: string): Cell {
+    let id = byAt.get(at);
+    if (id === undefined) {
+      id = cells.length;
+      cells.push({
+        id, at, name: null, formula: '', note: null, param: null, prog: null, compileError: null,
+        mentions: new Set(), deps: [], users: [], value: null, error: emptyError(at), slots: [], meta: {},
+      });
+      byAt.set(at, id);
+    }
+    return cells[id];
+  }
+
+  function emptyError(at: string): CellError {
+    return { kind: 'REF', message: `${at} is empty` };
+  }
+
+  const resolver: Resolver = {
+    address: (at) => cellAt(at).id,
+    name: (n) => byName.get(n) ?? -1,
+    range(from, to) {
+      const a = parseAddress(from)!, b = parseAddress(to)!;
+      const c0 = Math.min(a.col, b.col), c1 = Math.max(a.col, b.col);
+      const r0 = Math.min(a.row, b.row), r1 = Math.max(a.row, b.row);
+      const rows = r1 - r0 + 1, cols = c1 - c0 + 1;
+      if (rows * cols > 100_000) throw new OpError('SIZE', `range ${from}:${to} spans ${rows * cols} cells (at most 100000)`);
+      checkSize(rows, cols);
+      const ids: number[] = [];
+      for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) ids.push(cellAt(formatAddress(c, r)).id);
+      return { cells: ids, rows, cols };
+    },
+  };
+
+  // ---------- compiling and edges ----------
+  function recompileCell(c: Cell): void {
+    for (const n of c.mentions) mentionedBy.get(n)?.delete(c.id);
+    c.mentions = new Set();
+    let prog: Program | null = null;
+    let err: CellError | null = null;
+    if (c.formula.trim() !== '') {
+      try {
+        prog = compile(parseFormula(c.formula), registry, resolver, c.mentions);
+      } catch (e) {
+        err = toCellError(e);
+      }
+    }
+    for (const n of c.mentions) {
+      let s = mentionedBy.get(n);
+      if (!s) mentionedBy.set(n, (s = new Set()));
+      s.add(c.id);
+    }
+    setDeps(c, prog ? prog.deps : []);
+    c.prog = prog;
+    c.compileError = err;
+    pendingDirty.add(c.id);
+    pendingChanged.add(c.id);
+  }
+
+  function setDeps(c: Cell, deps: number[]): void {
+    for (const d of c.deps) {
+      const u = cells[d].users;
+      const i = u.indexOf(c.id);
+      if (i >= 0) {
+        u[i] = u[u.length - 1];
+        u.pop();
+      }
+    }
+    c.deps = deps;
+    for (const d of deps) cells[d].users.push(c.id);
+    pendingStructure = true;
+  }
+
+  function recompileMentions(name: string): void {
+    const s = mentionedBy.get(name);
+    if (s) for (const id of [...s]) recompileCell(cells[id]);
+  }
+
+  // ---------- forward ----------
+  const env: ForwardEnv = {
+    read(id) {
+      const c = cells[id];
+      return c.error ?? (c.value as Value);
+    },
+    gradient(kind, loss, wrt) {
+      return kind === 'grad' ? gradValue(loss, wrt) : numgrad(loss, wrt);
+    },
+    label: (id) => cells[id].at,
+  };
+
+  function evaluate(c: Cell): void {
+    evaluations++;
+    c.meta = {};
+    if (c.param !== null) {
+      c.value = c.param;
+      c.error = null;
+      c.slots = [];
+      return;
+    }
+    if (c.compileError) {
+      c.value = null;
+      c.error = c.compileError;
+      return;
+    }
+    if (!c.prog) {
+      c.value = null;
+      c.error = emptyError(c.at);
+      return;
+    }
+    try {
+      c.value = runForward(c.prog, c.slots, env, c.meta);
+      c.error = null;
+    } catch (e) {
+      c.value = null;
+      c.error = toCellError(e);
+      c.slots.length = 0;
+    }
+  }
+
+  function recompute(): void {
+    const dirty = pendingDirty;
+    pendingDirty = new Set();
+    if (dirty.size === 0 && !pendingStructure) return emit();
+    const n = cells.length;
+    if (indeg.length < n) indeg = new Int32Array(Math.max(n, indeg.length * 2));
+    const { ids, stamp } = reach(dirty, (id) => cells[id].users, marks, n);
+    const { order, leftover } = topoOrder(ids, stamp, marks, (id) => cells[id].deps, (id) => cells[id].users, indeg);
+    // Gradients of losses downstream of the edit are stale.
+    for (const id of ids) gradCache.delete(id);
+    for (let k = 0; k < order.length; k++) evaluate(cells[order[k]]);
+    if (leftover.length) markCycles(leftover);
+    for (const id of ids) pendingChanged.add(id);
+    emit();
+  }
+
+  function markCycles(leftover: number[]): void {
+    const onCycle = cycleMembers(leftover, (id) => cells[id].users);
+    const members = [...onCycle].map((id) => cells[id].at).sort(compareAddresses);
+    const text = members.length > 6 ? `${members.slice(0, 6).join(' → ')} …` : members.join(' → ');
+    for (const id of onCycle) {
+      const c = cells[id];
+      c.value = null;
+      c.error = { kind: 'CYCLE', message: `circular reference: ${text}` };
+    }
+    // The rest depend on a cycle: evaluate them in order now that cycle cells hold errors.
+    const rest = leftover.filter((id) => !onCycle.has(id));
+    if (!rest.length) return;
+    const { ids, stamp } = reach(rest, () => [], marks2, cells.length);
+    const sub = topoOrder(ids, stamp, marks2, (id) => cells[id].deps, (id) => cells[id].users, indeg);
+    for (const id of sub.order) evaluate(cells[id]);
+  }
+
+  function emit(): void {
+    const changed = [...pendingChanged].map((id) => cells[id].at);
+    const structure = pendingStructure;
+    pendingChanged = new Set();
+    pendingStructure = false;
+    const change: ChangeSet = { cells: changed, grads: true, structure };
+    for (const l of listeners) l(change);
+  }
+
+  function toCellError(e: unknown): CellError {
+    if (e instanceof UpstreamError) return e.error;
+    if (e instanceof ParseError) return { kind: 'PARSE', message: `${e.message} (at character ${e.pos + 1})` };
+    if (e instanceof UnknownNameError) return { kind: 'NAME', message: e.message };
+    if (e instanceof OpError) return { kind: e.kind, message: e.message };
+    if (e instanceof RangeError) return { kind: 'SIZE', message: `too large to compute: ${e.message}` };
+    return { kind: 'VALUE', message: e instanceof Error ? e.message : String(e) };
+  }
+
+  // ---------- backward ----------
+  function gradientsOf(lossId: number): Gradients {
+    const cached = gradCache.get(lossId);
+    if (cached) return cached;
+    const L = cells[lossId];
+    const adj: (Value | undefined)[] = [];
+    let error: CellError | null = null;
+    const order: number[] = [];
+    if (L.error) error = { kind: L.error.kind, message: `the loss ${L.at} has an error: ${L.error.message}`, origin: L.error.origin ?? L.at };
+    else if (shapeOf(L.value!)[0] !== 1 || shapeOf(L.value!)[1] !== 1) {
+      error = { kind: 'GRAD', message: `the loss ${label(L)} must be a scalar, it is ${shapeText(L.value!)}` };
+    } else {
+      const { ids, stamp } = reach([lossId], (id) => cells[id].deps, marks2, cells.length);
+      // pending[c] = users of c inside the upstream set that have not yet passed gradients back.
+      const pending = new Map<number, number>();
+      for (const id of ids) {
+        let k = 0;
+        for (const u of cells[id].users) if (marks2.get(u) === stamp) k++;
+        pending.set(id, k);
+      }
+      adj[lossId] = 1;
+      const stack = [lossId];
+      const add = (cell: number, g: Value) => {
+        const prev = adj[cell];
+        adj[cell] = prev === undefined ? g : addValues(prev, g);
+      };
+      while (stack.length) {
+        const id = stack.pop()!;
+        order.push(id);
+        const c = cells[id];
+        const g = adj[id];
+        if (g !== undefined && c.prog && c.param === null && !c.error) backpropCell(c.prog, c.slots, g, add, scratchAdj);
+        for (const d of c.deps) {
+          const left = pending.get(d)! - 1;
+          pending.set(d, left);
+          if (left === 0) stack.push(d);
+        }
+      }
+      // Upstream cells whose contributions are structurally zero still show ∂L/∂cell = 0.
+      for (const id of order) {
+        if (adj[id] === undefined && cells[id].value !== null) {
+          const [r, c] = shapeOf(cells[id].value!);
+          adj[id] = filled(r, c, 0);
+        }
+      }
+    }
+    const res = { adj, order, error };
+    gradCache.set(lossId, res);
+    return res;
+  }
+
+  function label(c: Cell): string {
+    return c.name ? `${c.name} (${c.at})` : c.at;
+  }
+
+  function gradValue(lossId: number, wrt: number): Value {
+    const G = gradientsOf(lossId);
+    if (G.error) throw new OpError(G.error.kind as any, G.error.message);
+    if (wrt < 0) return cells[lossId].value!;
+    const X = cells[wrt];
+    if (X.error) throw new UpstreamError({ kind: X.error.kind, message: `${X.at}: ${X.error.message}`, origin: X.error.origin ?? X.at });
+    const g = G.adj[wrt];
+    if (g !== undefined) return g;
+    const [r, c] = shapeOf(X.value!);
+    return filled(r, c, 0);
+  }
+
+  function numgrad(lossId: number, wrt: number): Value {
+    const L = cells[lossId], X = cells[wrt];
+    for (const c of [L, X]) if (c.error) throw new UpstreamError({ kind: c.error.kind, message: `${c.at}: ${c.error.message}`, origin: c.error.origin ?? c.at });
+    if (shapeOf(L.value!)[0] !== 1 || shapeOf(L.value!)[1] !== 1) throw new OpError('GRAD', `numgrad: the loss ${label(L)} must be a scalar, it is ${shapeText(L.value!)}`);
+    const x0 = X.value!;
+    const [r, cc] = shapeOf(x0);
+    if (lossId === wrt) return filled(r, cc, 1);
+    // Cells on a path X → L, in topological order.
+    const up = reach([lossId], (id) => cells[id].deps, marks, cells.length);
+    const upSet = new Set(up.ids);
+    if (!upSet.has(wrt)) return filled(r, cc, 0);
+    const down = reach([wrt], (id) => cells[id].users.filter((u) => upSet.has(u)), marks2, cells.length);
+    const sub = topoOrder(down.ids, down.stamp, marks2, (id) => cells[id].deps, (id) => cells[id].users, indeg);
+    const path = sub.order.filter((id) => id !== wrt);
+    const n = r * cc;
+    if (n * path.length > MAX_NUMGRAD_WORK) {
+      throw new OpError('SIZE', `numgrad: ${n} entries × ${path.length} cells is too much work; use grad(L, X)`);
+    }
+    const scratch = new Map<number, Value | CellError>();
+    const scratchEnv: ForwardEnv = {
+      read: (id) => (scratch.has(id) ? scratch.get(id)! : env.read(id)),
+      gradient: env.gradient,
+      label: env.label,
+    };
+    const slots: Value[] = [];
+    const lossAt = (x: Value): number => {
+      scratch.clear();
+      scratch.set(wrt, x);
+      for (const id of path) {
+        const c = cells[id];
+        if (c.param !== null || !c.prog) continue;
+        try {
+          scratch.set(id, runForward(c.prog, slots, scratchEnv, {}));
+        } catch (e) {
+          scratch.set(id, toCellError(e));
+        }
+      }
+      const v = scratch.get(lossId);
+      if (v === undefined || isCellError(v)) return NaN;
+      return typeof v === 'number' ? v : v.data[0];
+    };
+    const h = NUMGRAD_STEP;
+    const out = new Float64Array(n);
+    const xm = cloneValue(x0);
+    for (let i = 0; i < n; i++) {
+      const base = typeof x0 === 'number' ? x0 : x0.data[i];
+      const at = (d: number): Value => {
+        if (typeof xm === 'number') return base + d;
+        xm.data[i] = base + d;
+        return xm;
+      };
+      const fp = lossAt(at(h));
+      const fm = lossAt(at(-h));
+      if (typeof xm !== 'number') xm.data[i] = base;
+      out[i] = (fp - fm) / (2 * h);
+    }
+    return n === 1 && typeof x0 === 'number' ? out[0] : new Matrix(r, cc, out);
+  }
+
+  function lossCellOf(c: Cell): number | null {
+    if (!c.prog) return null;
+    const last = c.prog.instrs[c.prog.instrs.length - 1];
+    return last.t === 'grad' && last.wrt < 0 ? last.loss : null;
+  }
+
+  function gradCellIds(): number[] {
+    return cells.filter((c) => lossCellOf(c) !== null).sort((a, b) => compareAddresses(a.at, b.at)).map((c) => c.id);
+  }
+
+  function activeLossId(): { gradCell: number; loss: number } | null {
+    const ids = gradCellIds();
+    const g = activeGradCell !== null && ids.includes(activeGradCell) ? activeGradCell : ids[0];
+    if (g === undefined) return null;
+    return { gradCell: g, loss: lossCellOf(cells[g])! };
+  }
+
+  function shownGradients(): Gradients | null {
+    const a = activeLossId();
+    if (!a) return null;
+    const G = gradientsOf(a.loss);
+    return G;
+  }
+
+  // ---------- views ----------
+  function view(c: Cell, G: Gradients | null): CellView {
+    const v = c.error ? null : c.value;
+    const g = G && !G.error ? G.adj[c.id] : undefined;
+    const shape = v === null ? null : (shapeOf(v) as [number, number]);
+    return {
+      at: c.at, name: c.name, formula: c.formula, note: c.note,
+      value: v, error: c.error, grad: g === undefined ? null : g, shape,
+      check: c.meta.check ?? null, isCheck: isCheckCell(c), isParameter: c.param !== null,
+    };
+  }
+
+  function isCheckCell(c: Cell): boolean {
+    if (c.prog) return c.prog.instrs.some((i) => i.t === 'op' && i.op.name === 'check');
+    return /\bcheck\s*\(/.test(c.formula);
+  }
+
+  function isEmpty(c: Cell): boolean {
+    return c.formula === '' && c.name === null && c.note === null && c.param === null;
+  }
+
+  function flush(): void {
+    if (batchDepth === 0) recompute();
+  }
+
+  const engine: Engine = {
+    registry,
+    get evaluations() {
+      return evaluations;
+    },
+
+    setCell(at, formula) {
+      if (!isAddress(at)) throw new Error(`${at} is not a cell address`);
+      const c = cellAt(at);
+      if (c.formula === formula && !c.param) return;
+      c.formula = formula;
+      c.param = null;
+      recompileCell(c);
+      flush();
+    },
+
+    setName(at, name) {
+      if (!isAddress(at)) return { ok: false, message: `${at} is not a cell address` };
+      const c = cellAt(at);
+      const next = name === null || name.trim() === '' ? null : name.trim();
+      if (next === c.name) return { ok: true };
+      if (next !== null) {
+        const problem = nameProblem(next, (n) => registry.has(n));
+        if (problem) return { ok: false, message: problem };
+        const other = byName.get(next);
+        if (other !== undefined && other !== c.id) return { ok: false, message: `"${next}" is already the name of ${cells[other].at}` };
+      }
+      const old = c.name;
+      if (old !== null) byName.delete(old);
+      c.name = next;
+      if (next !== null) byName.set(next, c.id);
+      pendingChanged.add(c.id);
+      pendingStructure = true;
+      if (old !== null && next !== null) {
+        // Renaming rewrites the formulas that used the old name.
+        for (const id of [...(mentionedBy.get(old) ?? [])]) {
+          const u = cells[id];
+          u.formula = renameInFormula(u.formula, old, next);
+          recompileCell(u);
+        }
+      } else if (old !== null) recompileMentions(old);
+      if (next !== null) recompileMentions(next);
+      flush();
+      return { ok: true };
+    },
+
+    setNote(at, note) {
+      const c = cellAt(at);
+      c.note = note === null || note === '' ? null : note;
+      pendingChanged.add(c.id);
+      flush();
+    },
+
+    setParameter(at, value) {
+      const c = cellAt(at);
+      c.param = value === null ? null : value;
+      pendingDirty.add(c.id);
+      pendingChanged.add(c.id);
+      flush();
+    },
+
+    get(at) {
+      const id = byAt.get(at);
+      if (id === undefined) return null;
+      const c = cells[id];
+      if (isEmpty(c)) return null;
+      return view(c, shownGradients());
+    },
+
+    cells() {
+      const G = shownGradients();
+      return cells.filter((c) => !isEmpty(c)).sort((a, b) => compareAddresses(a.at, b.at)).map((c) => view(c, G));
+    },
+
+    addressOf(name) {
+      const id = byName.get(name);
+      return id === undefined ? null : cells[id].at;
+    },
+
+    gradCells() {
+      return gradCellIds().map((id) => cells[id].at);
+    },
+
+    setActiveGrad(at) {
+      activeGradCell = at === null ? null : (byAt.get(at) ?? null);
+      pendingStructure = true;
+      flush();
+    },
+
+    activeLoss() {
+      const a = activeLossId();
+      return a ? { gradCell: cells[a.gradCell].at, loss: cells[a.loss].at } : null;
+    },
+
+    explain(at) {
+      const a = activeLossId();
+      const id = byAt.get(at);
+      const base: Explanation = { at, loss: a ? cells[a.loss].at : null, grad: null, parts: [] };
+      if (!a || id === undefined) return base;
+      const G = gradientsOf(a.loss);
+      if (G.error) return base;
+      const g = G.adj[id];
+      base.grad = g ?? null;
+      if (g === undefined) return base;
+      const inUp = new Set(G.order);
+      const x = cells[id];
+      for (const uid of [...new Set(x.users)].sort((p, q) => compareAddresses(cells[p].at, cells[q].at))) {
+        const u = cells[uid];
+        const ug = G.adj[uid];
+        if (!inUp.has(uid) || ug === undefined || !u.prog || u.error || u.param !== null) continue;
+        let part: Value | undefined;
+        backpropCell(u.prog, u.slots, ug, (cell, contribution) => {
+          if (cell === id) part = part === undefined ? contribution : addValues(part, contribution);
+        }, []);
+        if (part === undefined) continue;
+        const local = typeof ug === 'number' && typeof part === 'number' && ug !== 0 ? part / ug : null;
+        base.parts.push({ via: u.at, viaGrad: ug, contribution: part, local });
+      }
+      return base;
+    },
+
+    gradientCheck(tol = GRADIENT_CHECK_TOL) {
+      const out: GradientCheck[] = [];
+      for (const gid of gradCellIds()) {
+        const lossId = lossCellOf(cells[gid])!;
+        const res: GradientCheck = { gradCell: cells[gid].at, loss: cells[lossId].at, pass: true, tol, rows: [], skipped: [], error: null };
+        out.push(res);
+        const G = gradientsOf(lossId);
+        if (G.error) {
+          res.error = G.error.message;
+          res.pass = false;
+          continue;
+        }
+        for (const id of G.order) {
+          const c = cells[id];
+          const g = G.adj[id];
+          if (g === undefined || c.value === null || id === lossId) continue;
+          let n: Value;
+          try {
+            n = numgrad(lossId, id);
+          } catch {
+            res.skipped.push(c.at);
+            continue;
+          }
+          const relErr = relativeError(g, n);
+          res.rows.push({ at: c.at, relErr });
+          if (!(relErr <= tol)) res.pass = false;
+        }
+        res.rows.sort((a, b) => (Number.isNaN(b.relErr) ? Infinity : b.relErr) - (Number.isNaN(a.relErr) ? Infinity : a.relErr) || compareAddresses(a.at, b.at));
+      }
+      return out;
+    },
+
+    batch(fn) {
+      batchDepth++;
+      try {
+        return fn();
+      } finally {
+        batchDepth--;
+        flush();
+      }
+    },
+
+    load(doc) {
+      engine.batch(() => {
+        for (const c of cells) if (!isEmpty(c)) {
+          if (c.name) byName.delete(c.name);
+          c.name = null;
+          c.formula = '';
+          c.note = null;
+          c.param = null;
+          recompileCell(c);
+        }
+        for (const cd of doc.cells) {
+          const c = cellAt(cd.at);
+          c.formula = cd.formula;
+          c.note = cd.note ?? null;
+          c.param = cd.value === undefined ? null : valueFromJson(cd.value);
+          if (cd.name) {
+            c.name = cd.name;
+            byName.set(cd.name, c.id);
+          }
+        }
+        // Names are all in place before any formula is compiled, so order in the file does not matter.
+        for (const cd of doc.cells) recompileCell(cellAt(cd.at));
+        activeGradCell = null;
+      });
+    },
+
+    toDoc(meta = {}) {
+      const out: CellDoc[] = [];
+      for (const c of [...cells].sort((a, b) => compareAddresses(a.at, b.at))) {
+        if (isEmpty(c)) continue;
+        const cd: CellDoc = { at: c.at, formula: c.formula };
+        if (c.name) cd.name = c.name;
+        if (c.param !== null) cd.value = valueToJson(c.param);
+        if (c.note) cd.note = c.note;
+        out.push(cd);
+      }
+      const doc: SheetDoc = { gradsheet: 1, cells: out };
+      if (meta.title !== undefined) doc.title = meta.title;
+      if (meta.notes !== undefined) doc.notes = meta.notes;
+      if (meta.extra) doc.extra = meta.extra;
+      return doc;
+    },
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  return engine;
+}

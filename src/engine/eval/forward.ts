@@ -1,0 +1,93 @@
+// Forward evaluation of one cell's program. Every slot is kept (the tape backward reads).
+// Errors inside the cell are OpErrors; a referenced cell's error arrives as an UpstreamError.
+// Both are caught by the engine at the cell boundary and become the cell's error value.
+import type { OpContext, OpMeta } from '../ops/define';
+import { Matrix, OpError, type Value, normalize, shapeText, toScalar } from '../tensor/value';
+import type { Program } from './program';
+
+export interface CellError {
+  kind: string;
+  message: string;
+  /** The address of the cell where the error started (for propagated errors). */
+  origin?: string;
+}
+
+/** A referenced cell holds an error: this cell shows it too, naming where it started. */
+export class UpstreamError extends Error {
+  constructor(readonly error: CellError) {
+    super(error.message);
+  }
+}
+
+export interface ForwardEnv {
+  /** The current value of a cell, or its error. */
+  read(cell: number): Value | CellError;
+  /** Value of grad(L, X) / grad(L) / numgrad(L, X) instructions. */
+  gradient(kind: 'grad' | 'numgrad', loss: number, wrt: number): Value;
+  /** Address of a cell, for messages. */
+  label(cell: number): string;
+}
+
+export function isCellError(v: unknown): v is CellError {
+  return typeof v === 'object' && v !== null && !(v instanceof Matrix) && 'kind' in v;
+}
+
+/** Run `prog`, filling `slots`; returns the value of the last instruction. */
+export function runForward(prog: Program, slots: Value[], env: ForwardEnv, meta: OpMeta): Value {
+  const ins = prog.instrs;
+  const ctx: OpContext = { meta };
+  slots.length = ins.length;
+  for (let i = 0; i < ins.length; i++) {
+    const it = ins[i];
+    let v: Value;
+    switch (it.t) {
+      case 'const':
+        v = it.value;
+        break;
+      case 'cell': {
+        const r = env.read(it.cell);
+        if (typeof r !== 'number' && !(r instanceof Matrix)) throw new UpstreamError(upstream(r, env.label(it.cell)));
+        v = r;
+        break;
+      }
+      case 'range': {
+        const d = new Float64Array(it.cells.length);
+        for (let k = 0; k < it.cells.length; k++) {
+          const r = env.read(it.cells[k]);
+          if (typeof r === 'number') d[k] = r;
+          else if (r instanceof Matrix) d[k] = toScalar(r, `range entry ${env.label(it.cells[k])}`);
+          else throw new UpstreamError(upstream(r, env.label(it.cells[k])));
+        }
+        v = new Matrix(it.rows, it.cols, d);
+        break;
+      }
+      case 'matrix': {
+        const d = new Float64Array(it.args.length);
+        for (let k = 0; k < it.args.length; k++) {
+          const x = slots[it.args[k]];
+          if (typeof x === 'number') d[k] = x;
+          else if (x.rows === 1 && x.cols === 1) d[k] = x.data[0];
+          else throw new OpError('SHAPE', `matrix literal entries must be scalars, entry ${k + 1} is ${shapeText(x)}`);
+        }
+        v = new Matrix(it.rows, it.cols, d);
+        break;
+      }
+      case 'op': {
+        const a = it.args;
+        const args = a.length === 1 ? [slots[a[0]]] : a.length === 2 ? [slots[a[0]], slots[a[1]]] : Array.from(a, (s) => slots[s]);
+        v = it.op.forward!(args, ctx);
+        break;
+      }
+      case 'grad':
+      case 'numgrad':
+        v = env.gradient(it.t, it.loss, it.wrt);
+        break;
+    }
+    slots[i] = typeof v === 'number' ? v : normalize(v);
+  }
+  return slots[ins.length - 1];
+}
+
+function upstream(e: CellError, at: string): CellError {
+  return { kind: e.kind, message: e.origin ? e.message : `${at}: ${e.message}`, origin: e.origin ?? at };
+}

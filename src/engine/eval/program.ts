@@ -1,0 +1,145 @@
+// A cell's formula compiled to a flat program: instruction i writes slot i, reading only
+// earlier slots. Forward runs it front to back and keeps every slot (the tape); backward runs
+// it back to front applying each op's VJP. Flat arrays keep both passes loop-only, so a
+// formula of any depth costs no stack.
+import type { Expr } from '../formula/parse';
+import type { OpDef, Registry } from '../ops/define';
+import { OpError, type Value } from '../tensor/value';
+import { isAddress } from '../formula/address';
+
+export type Instr =
+  | { t: 'const'; value: Value }
+  | { t: 'cell'; cell: number }
+  | { t: 'range'; cells: Int32Array; rows: number; cols: number }
+  | { t: 'op'; op: OpDef; args: Int32Array }
+  | { t: 'matrix'; rows: number; cols: number; args: Int32Array }
+  | { t: 'grad'; loss: number; wrt: number }
+  | { t: 'numgrad'; loss: number; wrt: number };
+
+export interface Program {
+  readonly instrs: Instr[];
+  /** Cells this formula reads (unique): the incoming edges of the dependency graph. */
+  readonly deps: number[];
+}
+
+export interface Resolver {
+  /** Cell id for an A1 address (creating an empty cell record if needed). */
+  address(at: string): number;
+  /** Cell id for a cell name, or -1 when no cell has that name. */
+  name(name: string): number;
+  /** Ids of the scalar cells of a range, row-major, and its shape; OpError when too large. */
+  range(from: string, to: string): { cells: number[]; rows: number; cols: number };
+}
+
+/** Unknown names found while compiling: the formula is an error until they exist. */
+export class UnknownNameError extends OpError {
+  constructor(readonly names: string[], message: string) {
+    super('NAME', message);
+  }
+}
+
+/**
+ * Compile an Expr into a Program. Throws OpError (kind NAME, ARG, …) for formulas that can
+ * never evaluate (unknown function, wrong number of arguments); `mentions` receives every
+ * name the formula mentions, found or not, so the engine can recompile when names change.
+ */
+export function compile(expr: Expr, registry: Registry, resolve: Resolver, mentions: Set<string>): Program {
+  const instrs: Instr[] = [];
+  const deps = new Set<number>();
+  const missing: string[] = [];
+
+  const emit = (ins: Instr): number => {
+    instrs.push(ins);
+    return instrs.length - 1;
+  };
+
+  const refCell = (name: string): number => {
+    if (isAddress(name)) return resolve.address(name);
+    mentions.add(name);
+    const id = resolve.name(name);
+    if (id < 0) missing.push(name);
+    return id;
+  };
+
+  const compileTree = (root: Expr): number => {
+    const slotOf = new Map<Expr, number>();
+    const stack: { e: Expr; done: boolean }[] = [{ e: root, done: false }];
+    while (stack.length) {
+      const { e, done } = stack.pop()!;
+      if (!done) {
+        if (e.k === 'call' && (registry.get(e.fn)?.engineOp)) {
+          stack.push({ e, done: true }); // its arguments are cells, not values
+          continue;
+        }
+        stack.push({ e, done: true });
+        if (e.k === 'call') for (let i = e.args.length - 1; i >= 0; i--) stack.push({ e: e.args[i], done: false });
+        else if (e.k === 'matrix') for (const row of e.rows) for (const x of row) stack.push({ e: x, done: false });
+        continue;
+      }
+      slotOf.set(e, compileNode(e, (c) => slotOf.get(c)!));
+    }
+    return slotOf.get(root)!;
+  };
+
+  const compileNode = (e: Expr, slot: (c: Expr) => number): number => {
+    switch (e.k) {
+      case 'num':
+        return emit({ t: 'const', value: e.v });
+      case 'slot':
+        return e.slot;
+      case 'ref': {
+        if (registry.has(e.name)) throw new OpError('NAME', `${e.name} is a function: call it as ${e.name}(…)`);
+        const id = refCell(e.name);
+        if (id >= 0) deps.add(id);
+        return emit({ t: 'cell', cell: id });
+      }
+      case 'range': {
+        const r = resolve.range(e.from, e.to);
+        for (const id of r.cells) deps.add(id);
+        return emit({ t: 'range', cells: Int32Array.from(r.cells), rows: r.rows, cols: r.cols });
+      }
+      case 'matrix': {
+        const args = e.rows.flat().map(slot);
+        return emit({ t: 'matrix', rows: e.rows.length, cols: e.rows[0].length, args: Int32Array.from(args) });
+      }
+      case 'call': {
+        const op = registry.get(e.fn);
+        if (!op) throw new OpError('NAME', `unknown function ${e.fn}()`);
+        if (e.args.length < op.minArgs || e.args.length > op.maxArgs) {
+          const want = op.minArgs === op.maxArgs ? `${op.minArgs}` : `${op.minArgs} to ${op.maxArgs}`;
+          throw new OpError('ARG', `${op.signature} takes ${want} argument${op.maxArgs === 1 ? '' : 's'}, got ${e.args.length}`);
+        }
+        if (op.engineOp) return compileGradient(op, e.args);
+        const args = e.args.map(slot);
+        if (op.expand) {
+          return compileTree(op.expand(args.map((s) => ({ k: 'slot', slot: s, pos: e.pos }))));
+        }
+        return emit({ t: 'op', op, args: Int32Array.from(args) });
+      }
+    }
+  };
+
+  const compileGradient = (op: OpDef, args: Expr[]): number => {
+    const cellArg = (a: Expr, what: string): number => {
+      if (a.k !== 'ref') throw new OpError('ARG', `${op.name}: ${what} must be a cell (a name or an address)`);
+      if (registry.has(a.name)) throw new OpError('ARG', `${op.name}: ${what} must be a cell, ${a.name} is a function`);
+      const id = refCell(a.name);
+      if (id >= 0) deps.add(id);
+      return id;
+    };
+    const loss = cellArg(args[0], 'the loss L');
+    const wrt = args.length > 1 ? cellArg(args[1], 'X') : -1;
+    return emit({ t: op.engineOp!, loss, wrt });
+  };
+
+  compileTree(expr);
+  if (missing.length) {
+    const uniq = [...new Set(missing)];
+    const hint = uniq.find((n) => /^[a-z]{1,2}[1-9][0-9]*$/.test(n) && isAddress(n.toUpperCase()));
+    throw new UnknownNameError(
+      uniq,
+      `unknown name${uniq.length > 1 ? 's' : ''} ${uniq.join(', ')}` + (hint ? ` (addresses are upper case: ${hint.toUpperCase()})` : ''),
+    );
+  }
+  return { instrs, deps: [...deps] };
+}

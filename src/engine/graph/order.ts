@@ -1,0 +1,147 @@
+// Graph walks over integer cell ids, all iterative (a 100,000-cell chain must not overflow
+// the stack). Adjacency comes from callbacks so the walks know nothing of cells.
+
+export type Neighbours = (id: number) => readonly number[];
+
+/** Stamp-based visited marks, reused between walks (no per-walk allocation of N entries). */
+export class Marks {
+  private stamp = 1;
+  private marks = new Int32Array(1024);
+
+  next(): number {
+    this.stamp++;
+    if (this.stamp > 0x7ffffff0) {
+      this.marks.fill(0);
+      this.stamp = 1;
+    }
+    return this.stamp;
+  }
+
+  ensure(n: number): void {
+    if (n > this.marks.length) {
+      const m = new Int32Array(Math.max(n, this.marks.length * 2));
+      m.set(this.marks);
+      this.marks = m;
+    }
+  }
+
+  get(id: number): number {
+    return this.marks[id];
+  }
+
+  set(id: number, s: number): void {
+    this.marks[id] = s;
+  }
+}
+
+/** Every id reachable from `seeds` (seeds included), in discovery order; `mark` receives stamp s. */
+export function reach(seeds: Iterable<number>, next: Neighbours, marks: Marks, capacity: number): { ids: number[]; stamp: number } {
+  marks.ensure(capacity);
+  const s = marks.next();
+  const ids: number[] = [];
+  for (const id of seeds) {
+    if (marks.get(id) === s) continue;
+    marks.set(id, s);
+    ids.push(id);
+  }
+  for (let k = 0; k < ids.length; k++) {
+    const out = next(ids[k]);
+    for (let j = 0; j < out.length; j++) {
+      const u = out[j];
+      if (marks.get(u) !== s) {
+        marks.set(u, s);
+        ids.push(u);
+      }
+    }
+  }
+  return { ids, stamp: s };
+}
+
+/**
+ * Kahn's algorithm restricted to `ids` (all marked with `stamp`): returns them in an order
+ * where every id comes after the ids it depends on (`before`), plus those left over
+ * because they are in, or downstream of, a cycle.
+ */
+export function topoOrder(
+  ids: readonly number[],
+  stamp: number,
+  marks: Marks,
+  before: Neighbours,
+  after: Neighbours,
+  indeg: Int32Array,
+): { order: number[]; leftover: number[] } {
+  for (const id of ids) {
+    let d = 0;
+    const b = before(id);
+    for (let j = 0; j < b.length; j++) if (marks.get(b[j]) === stamp) d++;
+    indeg[id] = d;
+  }
+  const order: number[] = [];
+  for (const id of ids) if (indeg[id] === 0) order.push(id);
+  for (let k = 0; k < order.length; k++) {
+    const a = after(order[k]);
+    for (let j = 0; j < a.length; j++) {
+      const u = a[j];
+      if (marks.get(u) === stamp && --indeg[u] === 0) order.push(u);
+    }
+  }
+  if (order.length === ids.length) return { order, leftover: [] };
+  const leftover = ids.filter((id) => indeg[id] > 0);
+  return { order, leftover };
+}
+
+/**
+ * Ids among `ids` that lie on a cycle (strongly connected components of size > 1, or a
+ * self-loop), by Tarjan's algorithm with an explicit stack.
+ */
+export function cycleMembers(ids: readonly number[], next: Neighbours): Set<number> {
+  const inSet = new Set(ids);
+  const index = new Map<number, number>();
+  const low = new Map<number, number>();
+  const onStack = new Set<number>();
+  const stack: number[] = [];
+  const result = new Set<number>();
+  let counter = 0;
+  for (const root of ids) {
+    if (index.has(root)) continue;
+    const work: { v: number; i: number }[] = [{ v: root, i: 0 }];
+    index.set(root, counter);
+    low.set(root, counter++);
+    stack.push(root);
+    onStack.add(root);
+    while (work.length) {
+      const top = work[work.length - 1];
+      const out = next(top.v);
+      if (top.i < out.length) {
+        const w = out[top.i++];
+        if (!inSet.has(w)) continue;
+        if (!index.has(w)) {
+          index.set(w, counter);
+          low.set(w, counter++);
+          stack.push(w);
+          onStack.add(w);
+          work.push({ v: w, i: 0 });
+        } else if (onStack.has(w)) {
+          low.set(top.v, Math.min(low.get(top.v)!, index.get(w)!));
+        }
+        continue;
+      }
+      work.pop();
+      if (work.length) {
+        const parent = work[work.length - 1].v;
+        low.set(parent, Math.min(low.get(parent)!, low.get(top.v)!));
+      }
+      if (low.get(top.v) === index.get(top.v)) {
+        const comp: number[] = [];
+        let w: number;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          comp.push(w);
+        } while (w !== top.v);
+        if (comp.length > 1 || out.includes(top.v)) for (const c of comp) result.add(c);
+      }
+    }
+  }
+  return result;
+}

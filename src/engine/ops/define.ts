@@ -1,0 +1,98 @@
+// An op is everything about one function in one place: its name, how many arguments it
+// takes, its forward computation and, right beside it, one vector-Jacobian product per input.
+// The registry is the only list of ops: parser checks, evaluator, backward pass,
+// autocomplete and the help panel all read it.
+import type { Value } from '../tensor/value';
+import type { Expr } from '../formula/parse';
+
+/** One input's vector-Jacobian product: given ∂L/∂out (g), the inputs and the output, return ∂L/∂input. */
+export type Vjp = (g: Value, args: readonly Value[], out: Value) => Value;
+
+/** What an op may tell the evaluator besides its value (check cells report their relative error). */
+export interface OpMeta {
+  check?: { pass: boolean; relErr: number; tol: number };
+}
+
+export interface OpContext {
+  meta: OpMeta;
+}
+
+export type OpCategory =
+  | 'operator'
+  | 'elementwise'
+  | 'binary'
+  | 'reduction'
+  | 'rowwise'
+  | 'loss'
+  | 'shape'
+  | 'construction'
+  | 'data'
+  | 'gradient'
+  | 'verification';
+
+export interface OpDef {
+  readonly name: string;
+  /** Formula operator spelling, if it has one (`+`, `@`, `.T`). */
+  readonly symbol?: string;
+  readonly minArgs: number;
+  readonly maxArgs: number;
+  /** How a user calls it, e.g. `sum(x, axis)`. */
+  readonly signature: string;
+  /** One line: what it computes. */
+  readonly doc: string;
+  /** The gradient rule in words, for the help panel (`dx = g · exp(x)`). */
+  readonly gradDoc: string;
+  readonly category: OpCategory;
+  /** Indices of arguments that must be plain numbers known when the formula is written (axis, sizes, seeds). */
+  readonly constArgs?: readonly number[];
+  /** Absent for composite ops, which `expand` into other ops and need no gradient code. */
+  forward?(args: readonly Value[], ctx: OpContext): Value;
+  /** A composite op: rewrite the call into other ops (args are already-evaluated slots). */
+  readonly expand?: (args: readonly Expr[]) => Expr;
+  /**
+   * One VJP per input, aligned with the arguments; `null` where no gradient flows
+   * (sizes, seeds, labels, axis). Absent entirely for ops with zero gradient everywhere.
+   */
+  readonly vjp?: readonly (Vjp | null)[];
+  /** Evaluated by the engine itself (grad, numgrad): they read other cells, not values. */
+  readonly engineOp?: 'grad' | 'numgrad';
+}
+
+export type OpSpec = Omit<OpDef, 'minArgs' | 'maxArgs'> & { args: number | [number, number] };
+
+export function defineOp(spec: OpSpec): OpDef {
+  const { args, ...rest } = spec;
+  const [minArgs, maxArgs] = typeof args === 'number' ? [args, args] : args;
+  return Object.freeze({ ...rest, minArgs, maxArgs });
+}
+
+export class Registry {
+  private readonly ops = new Map<string, OpDef>();
+
+  constructor(defs: Iterable<OpDef> = []) {
+    for (const d of defs) this.add(d);
+  }
+
+  add(def: OpDef): this {
+    if (this.ops.has(def.name)) throw new Error(`op ${def.name} is defined twice`);
+    this.ops.set(def.name, def);
+    return this;
+  }
+
+  get(name: string): OpDef | undefined {
+    return this.ops.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.ops.has(name);
+  }
+
+  all(): OpDef[] {
+    return [...this.ops.values()];
+  }
+
+  /** Functions a user can call by name (operators have symbols but are callable too). */
+  functionNames(): string[] {
+    return [...this.ops.keys()].sort();
+  }
+}

@@ -1,0 +1,188 @@
+// Numeric kernels over Values: NumPy broadcasting on 2-D shapes, its inverse (unbroadcast),
+// matrix products in the three orientations backprop needs, transposes and axis sums.
+// Loops are plain typed-array loops: they are the whole cost of batched mode.
+import { Matrix, OpError, type Value, shapeText } from './value';
+
+/** Shape of broadcasting a with b (NumPy rules on 2-D), or an OpError naming both shapes. */
+export function broadcastShape(ar: number, ac: number, br: number, bc: number, what: string): [number, number] {
+  const r = ar === br ? ar : ar === 1 ? br : br === 1 ? ar : -1;
+  const c = ac === bc ? ac : ac === 1 ? bc : bc === 1 ? ac : -1;
+  if (r < 0 || c < 0) {
+    throw new OpError('SHAPE', `${what}: shapes ${ar}×${ac} and ${br}×${bc} do not broadcast`);
+  }
+  return [r, c];
+}
+
+/** Elementwise f(a, b) with broadcasting; numbers stay numbers. */
+export function zip(a: Value, b: Value, f: (x: number, y: number) => number, what: string): Value {
+  if (typeof a === 'number') {
+    if (typeof b === 'number') return f(a, b);
+    const out = new Float64Array(b.data.length);
+    const bd = b.data;
+    for (let i = 0; i < bd.length; i++) out[i] = f(a, bd[i]);
+    return new Matrix(b.rows, b.cols, out);
+  }
+  if (typeof b === 'number') {
+    const out = new Float64Array(a.data.length);
+    const ad = a.data;
+    for (let i = 0; i < ad.length; i++) out[i] = f(ad[i], b);
+    return new Matrix(a.rows, a.cols, out);
+  }
+  const [r, c] = broadcastShape(a.rows, a.cols, b.rows, b.cols, what);
+  const out = new Float64Array(r * c);
+  const ad = a.data, bd = b.data;
+  if (a.rows === r && a.cols === c && b.rows === r && b.cols === c) {
+    for (let i = 0; i < out.length; i++) out[i] = f(ad[i], bd[i]);
+  } else {
+    // General case: stride 0 along a broadcast axis.
+    const ars = a.rows === 1 ? 0 : a.cols, acs = a.cols === 1 ? 0 : 1;
+    const brs = b.rows === 1 ? 0 : b.cols, bcs = b.cols === 1 ? 0 : 1;
+    for (let i = 0; i < r; i++) {
+      const ao = i * ars, bo = i * brs, oo = i * c;
+      for (let j = 0; j < c; j++) out[oo + j] = f(ad[ao + j * acs], bd[bo + j * bcs]);
+    }
+  }
+  return new Matrix(r, c, out);
+}
+
+/** Elementwise f(x); numbers stay numbers. */
+export function map(a: Value, f: (x: number) => number): Value {
+  if (typeof a === 'number') return f(a);
+  const out = new Float64Array(a.data.length);
+  const ad = a.data;
+  for (let i = 0; i < ad.length; i++) out[i] = f(ad[i]);
+  return new Matrix(a.rows, a.cols, out);
+}
+
+/**
+ * Sum g down to shape rows×cols: the adjoint of broadcasting. A bias b (1×K) added to
+ * an n×K matrix receives the column sums of the upstream gradient.
+ */
+export function unbroadcast(g: Value, rows: number, cols: number): Value {
+  if (typeof g === 'number') {
+    if (rows === 1 && cols === 1) return g;
+    // A scalar gradient flowing to a matrix input that broadcast against a scalar: every entry gets g.
+    const out = new Float64Array(rows * cols).fill(g);
+    return new Matrix(rows, cols, out);
+  }
+  if (g.rows === rows && g.cols === cols) return g;
+  if (rows === 1 && cols === 1) {
+    let s = 0;
+    const d = g.data;
+    for (let i = 0; i < d.length; i++) s += d[i];
+    return s;
+  }
+  if (rows === 1 && cols === g.cols) return sumRows(g);
+  if (cols === 1 && rows === g.rows) return sumCols(g);
+  // g smaller than the target (a scalar-like g broadcast up): expand.
+  if ((g.rows === 1 || g.rows === rows) && (g.cols === 1 || g.cols === cols)) {
+    return zip(g, new Matrix(rows, cols, new Float64Array(rows * cols)), (x) => x, 'unbroadcast');
+  }
+  throw new OpError('SHAPE', `cannot reduce a ${shapeText(g)} gradient to ${rows}×${cols}`);
+}
+
+/** Column sums: n×c → 1×c (NumPy sum(axis=0, keepdims=True)). */
+export function sumRows(a: Matrix): Matrix {
+  const out = new Float64Array(a.cols);
+  const d = a.data, c = a.cols;
+  for (let i = 0; i < a.rows; i++) {
+    const o = i * c;
+    for (let j = 0; j < c; j++) out[j] += d[o + j];
+  }
+  return new Matrix(1, c, out);
+}
+
+/** Row sums: n×c → n×1 (NumPy sum(axis=1, keepdims=True)). */
+export function sumCols(a: Matrix): Matrix {
+  const out = new Float64Array(a.rows);
+  const d = a.data, c = a.cols;
+  for (let i = 0; i < a.rows; i++) {
+    let s = 0;
+    const o = i * c;
+    for (let j = 0; j < c; j++) s += d[o + j];
+    out[i] = s;
+  }
+  return new Matrix(a.rows, 1, out);
+}
+
+export function sumAll(a: Value): number {
+  if (typeof a === 'number') return a;
+  let s = 0;
+  const d = a.data;
+  for (let i = 0; i < d.length; i++) s += d[i];
+  return s;
+}
+
+export function transpose(a: Value): Value {
+  if (typeof a === 'number') return a;
+  const { rows: r, cols: c } = a;
+  if (r === 1 || c === 1) return new Matrix(c, r, a.data.slice());
+  const out = new Float64Array(r * c);
+  const d = a.data;
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = d[i * c + j];
+  return new Matrix(c, r, out);
+}
+
+/** C = A·B (m×k · k×n), i-k-j order so the inner loop runs along rows of B and C. */
+export function matmul(a: Matrix, b: Matrix): Matrix {
+  const m = a.rows, k = a.cols, n = b.cols;
+  if (b.rows !== k) throw new OpError('SHAPE', `matrix product: ${m}×${k} @ ${b.rows}×${n} (inner sizes ${k} and ${b.rows} differ)`);
+  const C = new Float64Array(m * n);
+  const A = a.data, B = b.data;
+  for (let i = 0; i < m; i++) {
+    const co = i * n;
+    for (let p = 0; p < k; p++) {
+      const av = A[i * k + p];
+      if (av === 0) continue;
+      const bo = p * n;
+      for (let j = 0; j < n; j++) C[co + j] += av * B[bo + j];
+    }
+  }
+  return new Matrix(m, n, C);
+}
+
+/** C = Aᵀ·B (A m×k, B m×n → k×n) without materialising Aᵀ: the weight gradient Xᵀ·δ. */
+export function matmulTA(a: Matrix, b: Matrix): Matrix {
+  const m = a.rows, k = a.cols, n = b.cols;
+  const C = new Float64Array(k * n);
+  const A = a.data, B = b.data;
+  for (let i = 0; i < m; i++) {
+    const bo = i * n, ao = i * k;
+    for (let p = 0; p < k; p++) {
+      const av = A[ao + p];
+      if (av === 0) continue;
+      const co = p * n;
+      for (let j = 0; j < n; j++) C[co + j] += av * B[bo + j];
+    }
+  }
+  return new Matrix(k, n, C);
+}
+
+/** C = A·Bᵀ (A m×n, B k×n → m×k) without materialising Bᵀ: the input gradient δ·Wᵀ. */
+export function matmulTB(a: Matrix, b: Matrix): Matrix {
+  const m = a.rows, n = a.cols, k = b.rows;
+  const C = new Float64Array(m * k);
+  const A = a.data, B = b.data;
+  for (let i = 0; i < m; i++) {
+    const ao = i * n;
+    for (let p = 0; p < k; p++) {
+      const bo = p * n;
+      let s = 0;
+      for (let j = 0; j < n; j++) s += A[ao + j] * B[bo + j];
+      C[i * k + p] = s;
+    }
+  }
+  return new Matrix(m, k, C);
+}
+
+/** a + b for gradient accumulation (same shape, or either a number). */
+export function addValues(a: Value, b: Value): Value {
+  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  return zip(a, b, (x, y) => x + y, 'gradient sum');
+}
+
+/** A value of the given shape filled with x (a number when 1×1). */
+export function filled(rows: number, cols: number, x: number): Value {
+  if (rows === 1 && cols === 1) return x;
+  return new Matrix(rows, cols, new Float64Array(rows * cols).fill(x));
+}
