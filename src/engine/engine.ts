@@ -130,6 +130,8 @@ interface Cell {
   error: CellError | null;
   slots: Value[];
   meta: OpMeta;
+  /** Bumped on every evaluation: cached gradients of a loss are valid while its version holds. */
+  version: number;
 }
 
 interface Gradients {
@@ -138,6 +140,9 @@ interface Gradients {
   /** Ids upstream of L, L first (reverse topological order). */
   order: number[];
   error: CellError | null;
+  lossVersion: number;
+  /** Upstream cells no gradient flows to (their 0 is structural, not computed). */
+  constant: Set<number>;
 }
 
 export const NUMGRAD_STEP = 1e-5;
@@ -157,7 +162,16 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
   let activeGradCell: number | null = null;
   let batchDepth = 0;
   let pendingDirty = new Set<number>();
-  let pendingChanged = new Set<number>();
+  // Cells to report in the next ChangeSet, deduplicated with stamp marks (no Set of 100k ids).
+  let pendingChanged: number[] = [];
+  const changedMarks = new Marks();
+  let changedStamp = changedMarks.next();
+  let pending = new Int32Array(1024);
+  /** Bumped whenever an edge of the dependency graph changes; cached orders check it. */
+  let structureVersion = 0;
+  const orderCache = new Map<number, { version: number; order: number[] }>();
+  /** Reverse topological order of each loss's upstream cells, while the edges hold. */
+  const upstreamCache = new Map<number, { version: number; order: number[] }>();
   let pendingStructure = false;
   let evaluations = 0;
   const scratchAdj: (Value | undefined)[] = [];
@@ -169,7 +183,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
       id = cells.length;
       cells.push({
         id, at, name: null, formula: '', note: null, param: null, prog: null, compileError: null,
-        mentions: new Set(), deps: [], users: [], value: null, error: emptyError(at), slots: [], meta: {},
+        mentions: new Set(), deps: [], users: [], value: null, error: emptyError(at), slots: [], meta: {}, version: 0,
       });
       byAt.set(at, id);
     }
@@ -218,10 +232,11 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
     c.prog = prog;
     c.compileError = err;
     pendingDirty.add(c.id);
-    pendingChanged.add(c.id);
+    changed(c.id);
   }
 
   function setDeps(c: Cell, deps: number[]): void {
+    structureVersion++;
     for (const d of c.deps) {
       const u = cells[d].users;
       const i = u.indexOf(c.id);
@@ -254,7 +269,8 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
 
   function evaluate(c: Cell): void {
     evaluations++;
-    c.meta = {};
+    c.version++;
+    if (c.meta.check) c.meta = {};
     if (c.param !== null) {
       c.value = c.param;
       c.error = null;
@@ -281,19 +297,37 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
     }
   }
 
+  /**
+   * Everything downstream of `dirty` in topological order. The order after a one-cell edit
+   * is cached until an edge changes: editing a number again and again (the common case)
+   * then skips the graph walk.
+   */
+  function downstreamOrder(dirty: Set<number>): { order: number[]; leftover: number[] } {
+    const single = dirty.size === 1 ? dirty.values().next().value! : -1;
+    if (single >= 0) {
+      const hit = orderCache.get(single);
+      if (hit && hit.version === structureVersion) return { order: hit.order, leftover: [] };
+    }
+    const n = cells.length;
+    if (indeg.length < n) indeg = new Int32Array(Math.max(n, indeg.length * 2));
+    const { ids, stamp } = reach(dirty, (id) => cells[id].users, marks, n);
+    const res = topoOrder(ids, stamp, marks, (id) => cells[id].deps, (id) => cells[id].users, indeg);
+    if (single >= 0 && res.leftover.length === 0 && res.order.length > 64) {
+      if (orderCache.size > 64) orderCache.clear();
+      orderCache.set(single, { version: structureVersion, order: res.order });
+    }
+    return res;
+  }
+
   function recompute(): void {
     const dirty = pendingDirty;
     pendingDirty = new Set();
     if (dirty.size === 0 && !pendingStructure) return emit();
-    const n = cells.length;
-    if (indeg.length < n) indeg = new Int32Array(Math.max(n, indeg.length * 2));
-    const { ids, stamp } = reach(dirty, (id) => cells[id].users, marks, n);
-    const { order, leftover } = topoOrder(ids, stamp, marks, (id) => cells[id].deps, (id) => cells[id].users, indeg);
-    // Gradients of losses downstream of the edit are stale.
-    for (const id of ids) gradCache.delete(id);
+    const { order, leftover } = downstreamOrder(dirty);
     for (let k = 0; k < order.length; k++) evaluate(cells[order[k]]);
     if (leftover.length) markCycles(leftover);
-    for (const id of ids) pendingChanged.add(id);
+    for (let k = 0; k < order.length; k++) changed(order[k]);
+    for (let k = 0; k < leftover.length; k++) changed(leftover[k]);
     emit();
   }
 
@@ -314,12 +348,28 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
     for (const id of sub.order) evaluate(cells[id]);
   }
 
+  function changed(id: number): void {
+    changedMarks.ensure(cells.length);
+    if (changedMarks.get(id) === changedStamp) return;
+    changedMarks.set(id, changedStamp);
+    pendingChanged.push(id);
+  }
+
   function emit(): void {
-    const changed = [...pendingChanged].map((id) => cells[id].at);
+    const ids = pendingChanged;
     const structure = pendingStructure;
-    pendingChanged = new Set();
+    pendingChanged = [];
+    changedStamp = changedMarks.next();
+    let list: string[] | null = null;
     pendingStructure = false;
-    const change: ChangeSet = { cells: changed, grads: true, structure };
+    // Addresses are built only if a listener asks (a 100,000-cell recompute need not make 100,000 strings).
+    const change: ChangeSet = {
+      get cells() {
+        return (list ??= ids.map((id) => cells[id].at));
+      },
+      grads: true,
+      structure,
+    };
     for (const l of listeners) l(change);
   }
 
@@ -334,53 +384,70 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
 
   // ---------- backward ----------
   function gradientsOf(lossId: number): Gradients {
-    const cached = gradCache.get(lossId);
-    if (cached) return cached;
     const L = cells[lossId];
-    const adj: (Value | undefined)[] = [];
+    const cached = gradCache.get(lossId);
+    if (cached && cached.lossVersion === L.version) return cached;
+    const adj: (Value | undefined)[] = new Array(cells.length);
     let error: CellError | null = null;
-    const order: number[] = [];
+    let order: number[] = [];
+    const constant = new Set<number>();
     if (L.error) error = { kind: L.error.kind, message: `the loss ${L.at} has an error: ${L.error.message}`, origin: L.error.origin ?? L.at };
     else if (shapeOf(L.value!)[0] !== 1 || shapeOf(L.value!)[1] !== 1) {
       error = { kind: 'GRAD', message: `the loss ${label(L)} must be a scalar, it is ${shapeText(L.value!)}` };
     } else {
-      const { ids, stamp } = reach([lossId], (id) => cells[id].deps, marks2, cells.length);
-      // pending[c] = users of c inside the upstream set that have not yet passed gradients back.
-      const pending = new Map<number, number>();
-      for (const id of ids) {
-        let k = 0;
-        for (const u of cells[id].users) if (marks2.get(u) === stamp) k++;
-        pending.set(id, k);
-      }
-      adj[lossId] = 1;
-      const stack = [lossId];
       const add = (cell: number, g: Value) => {
         const prev = adj[cell];
-        adj[cell] = prev === undefined ? g : addValues(prev, g);
+        adj[cell] = prev === undefined ? g : typeof prev === 'number' && typeof g === 'number' ? prev + g : addValues(prev, g);
       };
-      while (stack.length) {
-        const id = stack.pop()!;
-        order.push(id);
+      adj[lossId] = 1;
+      const up = (order = upstreamOrder(lossId));
+      for (let k = 0; k < up.length; k++) {
+        const id = up[k];
         const c = cells[id];
         const g = adj[id];
         if (g !== undefined && c.prog && c.param === null && !c.error) backpropCell(c.prog, c.slots, g, add, scratchAdj);
-        for (const d of c.deps) {
-          const left = pending.get(d)! - 1;
-          pending.set(d, left);
-          if (left === 0) stack.push(d);
-        }
       }
-      // Upstream cells whose contributions are structurally zero still show ∂L/∂cell = 0.
+      // Upstream cells with no differentiable path to L (labels, comparisons, sizes) still
+      // show ∂L/∂cell = 0; they are remembered so the gradient check does not difference them.
       for (const id of order) {
         if (adj[id] === undefined && cells[id].value !== null) {
           const [r, c] = shapeOf(cells[id].value!);
           adj[id] = filled(r, c, 0);
+          constant.add(id);
         }
       }
     }
-    const res = { adj, order, error };
+    const res: Gradients = { adj, order, error, lossVersion: L.version, constant };
     gradCache.set(lossId, res);
     return res;
+  }
+
+  /**
+   * The cells upstream of a loss, the loss first, each after all of its users (reverse
+   * topological order): a cell's backward runs once every consumer has passed its part back.
+   */
+  function upstreamOrder(lossId: number): number[] {
+    const hit = upstreamCache.get(lossId);
+    if (hit && hit.version === structureVersion) return hit.order;
+    const { ids, stamp } = reach([lossId], (id) => cells[id].deps, marks2, cells.length);
+    if (pending.length < cells.length) pending = new Int32Array(Math.max(cells.length, pending.length * 2));
+    for (let k = 0; k < ids.length; k++) {
+      const users = cells[ids[k]].users;
+      let n = 0;
+      for (let j = 0; j < users.length; j++) if (marks2.get(users[j]) === stamp) n++;
+      pending[ids[k]] = n;
+    }
+    const order: number[] = [];
+    const stack = [lossId];
+    while (stack.length) {
+      const id = stack.pop()!;
+      order.push(id);
+      const deps = cells[id].deps;
+      for (let j = 0; j < deps.length; j++) if (--pending[deps[j]] === 0) stack.push(deps[j]);
+    }
+    if (upstreamCache.size > 16) upstreamCache.clear();
+    upstreamCache.set(lossId, { version: structureVersion, order });
+    return order;
   }
 
   function label(c: Cell): string {
@@ -495,7 +562,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
   }
 
   function isCheckCell(c: Cell): boolean {
-    if (c.prog) return c.prog.instrs.some((i) => i.t === 'op' && i.op.name === 'check');
+    if (c.prog) return c.prog.instrs.some((i) => i.t === 'op' && i.op!.name === 'check');
     return /\bcheck\s*\(/.test(c.formula);
   }
 
@@ -538,7 +605,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
       if (old !== null) byName.delete(old);
       c.name = next;
       if (next !== null) byName.set(next, c.id);
-      pendingChanged.add(c.id);
+      changed(c.id);
       pendingStructure = true;
       if (old !== null && next !== null) {
         // Renaming rewrites the formulas that used the old name.
@@ -556,7 +623,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
     setNote(at, note) {
       const c = cellAt(at);
       c.note = note === null || note === '' ? null : note;
-      pendingChanged.add(c.id);
+      changed(c.id);
       flush();
     },
 
@@ -564,7 +631,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
       const c = cellAt(at);
       c.param = value === null ? null : value;
       pendingDirty.add(c.id);
-      pendingChanged.add(c.id);
+      changed(c.id);
       flush();
     },
 
@@ -643,7 +710,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
         for (const id of G.order) {
           const c = cells[id];
           const g = G.adj[id];
-          if (g === undefined || c.value === null || id === lossId) continue;
+          if (g === undefined || c.value === null || id === lossId || G.constant.has(id)) continue;
           let n: Value;
           try {
             n = numgrad(lossId, id);

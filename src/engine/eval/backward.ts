@@ -11,7 +11,7 @@ export type Emit = (cell: number, contribution: Value) => void;
 export function backpropCell(prog: Program, slots: readonly Value[], seed: Value, emit: Emit, adj: (Value | undefined)[]): void {
   const ins = prog.instrs;
   const n = ins.length;
-  adj.length = n;
+  // adj is scratch shared between cells: every entry read below is written first.
   for (let i = 0; i < n - 1; i++) adj[i] = undefined;
   adj[n - 1] = seed;
   for (let i = n - 1; i >= 0; i--) {
@@ -34,10 +34,10 @@ export function backpropCell(prog: Program, slots: readonly Value[], seed: Value
         break;
       }
       case 'op': {
-        const vjp = it.op.vjp;
+        const vjp = it.op!.vjp;
         if (!vjp) break;
-        const a = it.args;
-        const args = a.length === 1 ? [slots[a[0]]] : a.length === 2 ? [slots[a[0]], slots[a[1]]] : Array.from(a, (s) => slots[s]);
+        const a = it.args, args = it.buf;
+        for (let k = 0; k < a.length; k++) args[k] = slots[a[k]];
         for (let k = 0; k < a.length; k++) {
           const rule = vjp[k];
           if (!rule) continue;

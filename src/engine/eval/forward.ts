@@ -36,7 +36,7 @@ export function isCellError(v: unknown): v is CellError {
 export function runForward(prog: Program, slots: Value[], env: ForwardEnv, meta: OpMeta): Value {
   const ins = prog.instrs;
   const ctx: OpContext = { meta };
-  slots.length = ins.length;
+  if (slots.length !== ins.length) slots.length = ins.length;
   for (let i = 0; i < ins.length; i++) {
     const it = ins[i];
     let v: Value;
@@ -73,9 +73,9 @@ export function runForward(prog: Program, slots: Value[], env: ForwardEnv, meta:
         break;
       }
       case 'op': {
-        const a = it.args;
-        const args = a.length === 1 ? [slots[a[0]]] : a.length === 2 ? [slots[a[0]], slots[a[1]]] : Array.from(a, (s) => slots[s]);
-        v = it.op.forward!(args, ctx);
+        const a = it.args, args = it.buf;
+        for (let k = 0; k < a.length; k++) args[k] = slots[a[k]];
+        v = it.op!.forward!(args, ctx);
         break;
       }
       case 'grad':

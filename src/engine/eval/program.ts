@@ -7,14 +7,35 @@ import type { OpDef, Registry } from '../ops/define';
 import { OpError, type Value } from '../tensor/value';
 import { isAddress } from '../formula/address';
 
-export type Instr =
-  | { t: 'const'; value: Value }
-  | { t: 'cell'; cell: number }
-  | { t: 'range'; cells: Int32Array; rows: number; cols: number }
-  | { t: 'op'; op: OpDef; args: Int32Array }
-  | { t: 'matrix'; rows: number; cols: number; args: Int32Array }
-  | { t: 'grad'; loss: number; wrt: number }
-  | { t: 'numgrad'; loss: number; wrt: number };
+export type InstrKind = 'const' | 'cell' | 'range' | 'op' | 'matrix' | 'grad' | 'numgrad';
+
+const NO_INTS = new Int32Array(0);
+
+/**
+ * One instruction. Every instruction has the same fields (one hidden class), so the
+ * evaluator's loops stay monomorphic; each kind uses the fields it needs:
+ * const → value; cell → cell; range → cells, rows, cols; op → op, args, buf;
+ * matrix → args, rows, cols; grad/numgrad → loss, wrt (wrt −1 for grad(L)).
+ */
+export class Instr {
+  t: InstrKind;
+  value: Value = 0;
+  cell = -1;
+  cells: Int32Array = NO_INTS;
+  rows = 0;
+  cols = 0;
+  op: OpDef | null = null;
+  args: Int32Array = NO_INTS;
+  /** This instruction's reusable argument list (no allocation per evaluation). */
+  buf: Value[] = [];
+  loss = -1;
+  wrt = -1;
+
+  constructor(t: InstrKind, fields: Partial<Omit<Instr, 't'>> = {}) {
+    this.t = t;
+    Object.assign(this, fields);
+  }
+}
 
 export interface Program {
   readonly instrs: Instr[];
@@ -84,23 +105,23 @@ export function compile(expr: Expr, registry: Registry, resolve: Resolver, menti
   const compileNode = (e: Expr, slot: (c: Expr) => number): number => {
     switch (e.k) {
       case 'num':
-        return emit({ t: 'const', value: e.v });
+        return emit(new Instr('const', { value: e.v }));
       case 'slot':
         return e.slot;
       case 'ref': {
         if (registry.has(e.name)) throw new OpError('NAME', `${e.name} is a function: call it as ${e.name}(…)`);
         const id = refCell(e.name);
         if (id >= 0) deps.add(id);
-        return emit({ t: 'cell', cell: id });
+        return emit(new Instr('cell', { cell: id }));
       }
       case 'range': {
         const r = resolve.range(e.from, e.to);
         for (const id of r.cells) deps.add(id);
-        return emit({ t: 'range', cells: Int32Array.from(r.cells), rows: r.rows, cols: r.cols });
+        return emit(new Instr('range', { cells: Int32Array.from(r.cells), rows: r.rows, cols: r.cols }));
       }
       case 'matrix': {
         const args = e.rows.flat().map(slot);
-        return emit({ t: 'matrix', rows: e.rows.length, cols: e.rows[0].length, args: Int32Array.from(args) });
+        return emit(new Instr('matrix', { rows: e.rows.length, cols: e.rows[0].length, args: Int32Array.from(args) }));
       }
       case 'call': {
         const op = registry.get(e.fn);
@@ -114,7 +135,7 @@ export function compile(expr: Expr, registry: Registry, resolve: Resolver, menti
         if (op.expand) {
           return compileTree(op.expand(args.map((s) => ({ k: 'slot', slot: s, pos: e.pos }))));
         }
-        return emit({ t: 'op', op, args: Int32Array.from(args) });
+        return emit(new Instr('op', { op, args: Int32Array.from(args), buf: new Array(args.length).fill(0) }));
       }
     }
   };
@@ -129,7 +150,7 @@ export function compile(expr: Expr, registry: Registry, resolve: Resolver, menti
     };
     const loss = cellArg(args[0], 'the loss L');
     const wrt = args.length > 1 ? cellArg(args[1], 'X') : -1;
-    return emit({ t: op.engineOp!, loss, wrt });
+    return emit(new Instr(op.engineOp!, { loss, wrt }));
   };
 
   compileTree(expr);

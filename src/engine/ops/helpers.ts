@@ -2,12 +2,12 @@
 // input, Expr builders for composite ops, and argument readers with clear messages.
 import type { Expr } from '../formula/parse';
 import { unbroadcast } from '../tensor/kernels';
-import { Matrix, OpError, type Value, shapeOf, toScalar } from '../tensor/value';
+import { Matrix, OpError, type Value, toScalar } from '../tensor/value';
 
 /** ∂L/∂input from a gradient shaped like the (broadcast) output: sum it back to the input's shape. */
 export function toShapeOf(g: Value, input: Value): Value {
-  const [r, c] = shapeOf(input);
-  return unbroadcast(g, r, c);
+  if (typeof input === 'number') return typeof g === 'number' ? g : unbroadcast(g, 1, 1);
+  return unbroadcast(g, input.rows, input.cols);
 }
 
 export function call(fn: string, ...args: Expr[]): Expr {

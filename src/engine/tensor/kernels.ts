@@ -129,16 +129,27 @@ export function matmul(a: Matrix, b: Matrix): Matrix {
   if (b.rows !== k) throw new OpError('SHAPE', `matrix product: ${m}×${k} @ ${b.rows}×${n} (inner sizes ${k} and ${b.rows} differ)`);
   const C = new Float64Array(m * n);
   const A = a.data, B = b.data;
+  const finite = new Int8Array(k);
   for (let i = 0; i < m; i++) {
     const co = i * n;
     for (let p = 0; p < k; p++) {
       const av = A[i * k + p];
-      if (av === 0) continue;
       const bo = p * n;
+      // Skipping zeros is only exact when the row of B is finite (0 · ∞ is NaN, as in NumPy).
+      if (av === 0 && rowIsFinite(B, bo, n, finite, p)) continue;
       for (let j = 0; j < n; j++) C[co + j] += av * B[bo + j];
     }
   }
   return new Matrix(m, n, C);
+}
+
+/** Whether B[off … off+n) is all finite, remembered in memo[row] (0 unknown, 1 yes, 2 no). */
+function rowIsFinite(B: Float64Array, off: number, n: number, memo: Int8Array, row: number): boolean {
+  if (memo[row] === 0) {
+    memo[row] = 1;
+    for (let j = 0; j < n; j++) if (!Number.isFinite(B[off + j])) { memo[row] = 2; break; }
+  }
+  return memo[row] === 1;
 }
 
 /** C = Aᵀ·B (A m×k, B m×n → k×n) without materialising Aᵀ: the weight gradient Xᵀ·δ. */
@@ -146,11 +157,12 @@ export function matmulTA(a: Matrix, b: Matrix): Matrix {
   const m = a.rows, k = a.cols, n = b.cols;
   const C = new Float64Array(k * n);
   const A = a.data, B = b.data;
+  const finite = new Int8Array(m);
   for (let i = 0; i < m; i++) {
     const bo = i * n, ao = i * k;
     for (let p = 0; p < k; p++) {
       const av = A[ao + p];
-      if (av === 0) continue;
+      if (av === 0 && rowIsFinite(B, bo, n, finite, i)) continue;
       const co = p * n;
       for (let j = 0; j < n; j++) C[co + j] += av * B[bo + j];
     }

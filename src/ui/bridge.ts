@@ -1,0 +1,165 @@
+// The one place where engine changes become Solid signals. The engine tells us which
+// addresses changed; only cells that are on screen hold a signal (created when a Cell
+// mounts, dropped when it unmounts), so an edit re-reads the changed cells and — because
+// gradients may change anywhere upstream of the loss — the visible cells, never the whole sheet.
+import { type Accessor, batch, createSignal, onCleanup } from 'solid-js';
+import type { CellView, ChangeSet } from '../engine/engine';
+import { parseAddress } from '../engine/formula/address';
+import type { Value } from '../engine/tensor/value';
+import type { Workspace } from './kernel/workspace';
+
+export interface Bridge {
+  /** A live view of one cell; call inside a component or memo (it is released on cleanup). */
+  cell(at: string): Accessor<CellView | null>;
+  /** Bumps on every engine change set. */
+  tick: Accessor<number>;
+  /** Bumps when cells were added/removed or names changed. */
+  structure: Accessor<number>;
+  title: Accessor<string>;
+  notes: Accessor<string>;
+  canUndo: Accessor<boolean>;
+  canRedo: Accessor<boolean>;
+  undoLabel: Accessor<string | null>;
+  redoLabel: Accessor<string | null>;
+  /** Rows and columns in use (the grid shows a margin beyond them). */
+  extent: Accessor<{ rows: number; cols: number }>;
+  gradCells: Accessor<string[]>;
+  activeLoss: Accessor<{ gradCell: string; loss: string } | null>;
+  /** Named cells, for autocomplete (computed on demand, cached per structure change). */
+  names(): { name: string; at: string }[];
+  dispose(): void;
+}
+
+interface Live {
+  get: Accessor<CellView | null>;
+  set: (v: CellView | null) => void;
+  refs: number;
+}
+
+function sameValue(a: Value | null, b: Value | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a === 'number' || typeof b === 'number') return Object.is(a, b);
+  if (a.rows !== b.rows || a.cols !== b.cols) return false;
+  for (let i = 0; i < a.data.length; i++) if (!Object.is(a.data[i], b.data[i])) return false;
+  return true;
+}
+
+/** Views equal for display purposes: an unchanged cell does not re-render. */
+export function sameView(a: CellView | null, b: CellView | null): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return (
+    a.formula === b.formula && a.name === b.name && a.note === b.note && a.isParameter === b.isParameter &&
+    (a.error?.kind ?? null) === (b.error?.kind ?? null) && (a.error?.message ?? null) === (b.error?.message ?? null) &&
+    sameValue(a.value, b.value) && sameValue(a.grad, b.grad) &&
+    (a.check?.pass ?? null) === (b.check?.pass ?? null) && (a.check?.relErr ?? null) === (b.check?.relErr ?? null)
+  );
+}
+
+export function createBridge(ws: Workspace): Bridge {
+  const engine = ws.engine;
+  const live = new Map<string, Live>();
+  const [tick, setTick] = createSignal(0);
+  const [structure, setStructure] = createSignal(0);
+  const [title, setTitle] = createSignal(ws.title());
+  const [notes, setNotes] = createSignal(ws.notes());
+  const [hist, setHist] = createSignal(0);
+  const [extent, setExtent] = createSignal(computeExtent());
+  const [gradCells, setGradCells] = createSignal<string[]>(engine.gradCells(), { equals: sameList });
+  const [activeLoss, setActiveLoss] = createSignal(engine.activeLoss(), { equals: (a, b) => a?.gradCell === b?.gradCell && a?.loss === b?.loss });
+  let namesCache: { name: string; at: string }[] | null = null;
+
+  function computeExtent(): { rows: number; cols: number } {
+    let rows = 0, cols = 0;
+    for (const c of engine.cells()) {
+      const a = parseAddress(c.at)!;
+      rows = Math.max(rows, a.row + 1);
+      cols = Math.max(cols, a.col + 1);
+    }
+    return { rows, cols };
+  }
+
+  function growExtent(ats: readonly string[]): void {
+    const e = extent();
+    let rows = e.rows, cols = e.cols;
+    for (const at of ats) {
+      const a = parseAddress(at);
+      if (!a) continue;
+      if (a.row + 1 > rows || a.col + 1 > cols) {
+        if (!engine.get(at)) continue;
+        rows = Math.max(rows, a.row + 1);
+        cols = Math.max(cols, a.col + 1);
+      }
+    }
+    if (rows !== e.rows || cols !== e.cols) setExtent({ rows, cols });
+  }
+
+  const onChange = (ch: ChangeSet) => {
+    batch(() => {
+      if (ch.grads) {
+        for (const [at, l] of live) l.set(engine.get(at));
+      } else {
+        for (const at of ch.cells) live.get(at)?.set(engine.get(at));
+      }
+      if (ch.structure) {
+        namesCache = null;
+        setStructure((n) => n + 1);
+        setGradCells(engine.gradCells());
+      }
+      setActiveLoss(engine.activeLoss());
+      growExtent(ch.cells);
+      setTick((n) => n + 1);
+    });
+  };
+  const offEngine = engine.subscribe(onChange);
+  const offWs = ws.subscribe((e) => {
+    if (e.kind === 'meta') {
+      setTitle(ws.title());
+      setNotes(ws.notes());
+    } else if (e.kind === 'load') {
+      setExtent(computeExtent());
+    }
+    setHist((n) => n + 1);
+  });
+
+  return {
+    cell(at) {
+      let l = live.get(at);
+      if (!l) {
+        const [get, set] = createSignal<CellView | null>(engine.get(at), { equals: sameView });
+        l = { get, set, refs: 0 };
+        live.set(at, l);
+      }
+      const entry = l;
+      entry.refs++;
+      onCleanup(() => {
+        if (--entry.refs === 0 && live.get(at) === entry) live.delete(at);
+      });
+      return entry.get;
+    },
+    tick,
+    structure,
+    title,
+    notes,
+    canUndo: () => (hist(), ws.history.canUndo()),
+    canRedo: () => (hist(), ws.history.canRedo()),
+    undoLabel: () => (hist(), ws.history.peekUndo()),
+    redoLabel: () => (hist(), ws.history.peekRedo()),
+    extent,
+    gradCells,
+    activeLoss,
+    names() {
+      if (!namesCache) namesCache = engine.cells().filter((c) => c.name).map((c) => ({ name: c.name!, at: c.at }));
+      return namesCache;
+    },
+    dispose() {
+      offEngine();
+      offWs();
+      live.clear();
+    },
+  };
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

@@ -1,0 +1,82 @@
+// One grid cell: name, value, and ∂L/∂cell under it. Reads its own signal from the bridge,
+// so an edit re-renders only the cells whose view changed.
+import { Show, createMemo } from 'solid-js';
+import type { Controller } from '../controller';
+import { cellAriaLabel, checkText, isFiniteVal, isMatrixValue, shortValue } from '../kernel/cell-text';
+import { Heatmap } from './Heatmap';
+
+export function Cell(props: { at: string; col: number; row: number; left: number; width: number; ctl: Controller; selected: boolean; inRange: boolean }) {
+  const view = props.ctl.bridge.cell(props.at);
+  const label = createMemo(() => cellAriaLabel(props.at, view()));
+  const v = () => view();
+  const classes = () => {
+    const x = v();
+    let s = 'cell';
+    if (props.selected) s += ' selected';
+    else if (props.inRange) s += ' in-range';
+    if (x?.error) s += ' has-error';
+    if (x && !isFiniteVal(x.value)) s += ' non-finite';
+    if (x?.check) s += x.check.pass ? ' check-pass' : ' check-fail';
+    if (x?.grad !== null && x?.grad !== undefined) s += ' has-grad';
+    return s;
+  };
+  return (
+    <div
+      role="gridcell"
+      id={`cell-${props.at}`}
+      class={classes()}
+      style={{ left: `${props.left}px`, width: `${props.width}px` }}
+      aria-label={label()}
+      aria-colindex={props.col + 2}
+      aria-selected={props.selected || props.inRange}
+      title={v()?.error ? `#${v()!.error!.kind}: ${v()!.error!.message}` : v()?.formula ? `${props.at}: ${v()!.formula}` : undefined}
+      data-at={props.at}
+    >
+      <Show when={v()}>
+        {(x) => (
+          <>
+            <div class="cell-top">
+              <span class="cell-name">{x().name ?? ''}</span>
+              <Show when={isMatrixValue(x().value)}>
+                <span class="cell-shape">{x().shape ? `${x().shape![0]}×${x().shape![1]}` : ''}</span>
+              </Show>
+              <Show when={x().isParameter}>
+                <span class="cell-param" title="parameter (holds a trained value)">θ</span>
+              </Show>
+            </div>
+            <Show
+              when={!x().error}
+              fallback={<div class="cell-error">#{x().error!.kind}</div>}
+            >
+              <Show
+                when={isMatrixValue(x().value)}
+                fallback={
+                  <div class="cell-value num">
+                    <Show when={!isFiniteVal(x().value)}><span class="warn" aria-hidden="true">⚠ </span></Show>
+                    {checkText(x()) ?? shortValue(x().value)}
+                  </div>
+                }
+              >
+                <div class="cell-value matrix">
+                  <Heatmap matrix={x().value as any} width={46} height={14} label={`value heatmap ${props.at}`} />
+                  <Show when={!isFiniteVal(x().value)}><span class="warn">⚠ non-finite</span></Show>
+                </div>
+              </Show>
+              <Show when={x().grad !== null}>
+                <Show
+                  when={isMatrixValue(x().grad)}
+                  fallback={<div class="cell-grad num"><span class="d">∂</span> {shortValue(x().grad)}</div>}
+                >
+                  <div class="cell-grad matrix">
+                    <span class="d">∂</span>
+                    <Heatmap matrix={x().grad as any} width={46} height={14} label={`gradient heatmap ${props.at}`} />
+                  </div>
+                </Show>
+              </Show>
+            </Show>
+          </>
+        )}
+      </Show>
+    </div>
+  );
+}

@@ -1,0 +1,209 @@
+// The virtualized grid: only the rows and columns on screen are in the DOM. Fixed row height
+// and column width make the window arithmetic (kernel/grid-window.ts).
+import { For, createEffect, createMemo, createSignal, onCleanup, onMount } from 'solid-js';
+import { MAX_COL, MAX_ROW, colToLetters, formatAddress } from '../../engine/formula/address';
+import type { Controller } from '../controller';
+import { type GridMetrics, range, scrollToReveal, visibleWindow } from '../kernel/grid-window';
+import { gridKeyAction } from '../kernel/keys';
+import { inRect, posOf } from '../kernel/selection';
+import { Cell } from './Cell';
+
+export const METRICS: GridMetrics = { rowHeight: 58, colWidth: 124, headerHeight: 26, headerWidth: 48 };
+
+export function Grid(props: { ctl: Controller }) {
+  const ctl = props.ctl;
+  const m = METRICS;
+  let scroller!: HTMLDivElement;
+  const [scroll, setScroll] = createSignal({ top: 0, left: 0 });
+  const [size, setSize] = createSignal({ h: 640, w: 900 });
+
+  const rows = createMemo(() => Math.min(MAX_ROW, Math.max(60, ctl.bridge.extent().rows + 30, ctl.selection().focus.row + 20, ctl.selection().anchor.row + 20)));
+  const cols = createMemo(() => Math.min(MAX_COL, Math.max(16, ctl.bridge.extent().cols + 6, ctl.selection().focus.col + 4, ctl.selection().anchor.col + 4)));
+  const win = createMemo(
+    () => visibleWindow(m, scroll().top, scroll().left, size().h, size().w, rows(), cols()),
+    undefined,
+    { equals: (a, b) => a.r0 === b.r0 && a.r1 === b.r1 && a.c0 === b.c0 && a.c1 === b.c1 },
+  );
+  const rowIdx = createMemo(() => range(win().r0, win().r1));
+  const colIdx = createMemo(() => range(win().c0, win().c1));
+
+  onMount(() => {
+    ctl.setGridFocuser(() => scroller.focus({ preventScroll: true }));
+    const measure = () => {
+      if (scroller.clientHeight > 0) setSize({ h: scroller.clientHeight, w: scroller.clientWidth });
+    };
+    measure();
+    if (typeof ResizeObserver !== 'undefined') {
+      const ro = new ResizeObserver(measure);
+      ro.observe(scroller);
+      onCleanup(() => ro.disconnect());
+    }
+  });
+
+  // Keep the selected cell on screen (rendering, not math).
+  createEffect(() => {
+    const f = ctl.selection().focus;
+    if (!scroller) return;
+    const s = scrollToReveal(m, f.col, f.row, scroller.scrollTop, scroller.scrollLeft, size().h, size().w);
+    if (s.top !== scroller.scrollTop) scroller.scrollTop = s.top;
+    if (s.left !== scroller.scrollLeft) scroller.scrollLeft = s.left;
+  });
+
+  const pageRows = () => Math.max(1, Math.floor((size().h - m.headerHeight) / m.rowHeight) - 1);
+
+  function onKeyDown(e: KeyboardEvent) {
+    if (e.target !== scroller) return;
+    const a = gridKeyAction(e);
+    const sel = ctl.selection();
+    switch (a.t) {
+      case 'move':
+        ctl.move(a.dc, a.dr, a.extend);
+        break;
+      case 'page':
+        ctl.move(0, a.dir * pageRows(), a.extend);
+        break;
+      case 'home':
+        ctl.select(a.ctrl ? { col: 0, row: 0 } : { col: 0, row: sel.focus.row });
+        break;
+      case 'end': {
+        const ex = ctl.bridge.extent();
+        ctl.select(a.ctrl ? { col: Math.max(0, ex.cols - 1), row: Math.max(0, ex.rows - 1) } : { col: Math.max(0, ex.cols - 1), row: sel.focus.row });
+        break;
+      }
+      case 'edit':
+        ctl.startEdit();
+        break;
+      case 'type':
+        ctl.startEdit(a.text);
+        break;
+      case 'clear':
+        ctl.clearSelection();
+        break;
+      case 'undo':
+        ctl.undo();
+        break;
+      case 'redo':
+        ctl.redo();
+        break;
+      case 'selectAll': {
+        const ex = ctl.bridge.extent();
+        ctl.selectRect({ c0: 0, r0: 0, c1: Math.max(0, ex.cols - 1), r1: Math.max(0, ex.rows - 1) });
+        break;
+      }
+      default:
+        return; // let the browser handle it (Ctrl+C / Ctrl+V fire copy / paste events)
+    }
+    e.preventDefault();
+  }
+
+  let dragging = false;
+  function cellFromEvent(e: MouseEvent): string | null {
+    const el = (e.target as HTMLElement).closest?.('[data-at]') as HTMLElement | null;
+    return el?.dataset.at ?? null;
+  }
+  function onMouseDown(e: MouseEvent) {
+    const at = cellFromEvent(e);
+    if (!at || e.button !== 0) return;
+    e.preventDefault();
+    ctl.select(posOf(at), e.shiftKey);
+    dragging = true;
+    scroller.focus({ preventScroll: true });
+  }
+  function onMouseOver(e: MouseEvent) {
+    if (!dragging || !(e.buttons & 1)) {
+      dragging = false;
+      return;
+    }
+    const at = cellFromEvent(e);
+    if (at) ctl.select(posOf(at), true);
+  }
+  const stopDrag = () => (dragging = false);
+  document.addEventListener('mouseup', stopDrag);
+  onCleanup(() => document.removeEventListener('mouseup', stopDrag));
+
+  const totalW = () => m.headerWidth + cols() * m.colWidth;
+  const totalH = () => rows() * m.rowHeight;
+
+  return (
+    <div
+      ref={scroller}
+      class="grid-scroll"
+      role="grid"
+      aria-label="Sheet"
+      aria-rowcount={rows() + 1}
+      aria-colcount={cols() + 1}
+      aria-multiselectable="true"
+      aria-activedescendant={`cell-${ctl.active()}`}
+      tabindex="0"
+      onScroll={() => setScroll({ top: scroller.scrollTop, left: scroller.scrollLeft })}
+      onKeyDown={onKeyDown}
+      onMouseDown={onMouseDown}
+      onMouseOver={onMouseOver}
+      onDblClick={(e) => {
+        if (cellFromEvent(e)) ctl.startEdit();
+      }}
+      onCopy={(e) => {
+        if (e.target !== scroller) return;
+        e.preventDefault();
+        ctl.copyTo(e.clipboardData);
+      }}
+      onCut={(e) => {
+        if (e.target !== scroller) return;
+        e.preventDefault();
+        ctl.copyTo(e.clipboardData);
+      }}
+      onPaste={(e) => {
+        if (e.target !== scroller) return;
+        e.preventDefault();
+        ctl.pasteFrom(e.clipboardData);
+      }}
+    >
+      <div class="grid-canvas" style={{ width: `${totalW()}px` }}>
+        <div class="col-header-row" role="row" aria-rowindex={1} style={{ width: `${totalW()}px`, height: `${m.headerHeight}px` }}>
+          <div class="corner" role="columnheader" aria-colindex={1} aria-label="Row" style={{ width: `${m.headerWidth}px` }} />
+          <For each={colIdx()}>
+            {(c) => (
+              <div
+                role="columnheader"
+                aria-colindex={c + 2}
+                class="col-header"
+                classList={{ active: ctl.rect().c0 <= c && c <= ctl.rect().c1 }}
+                style={{ left: `${m.headerWidth + c * m.colWidth}px`, width: `${m.colWidth}px` }}
+              >
+                {colToLetters(c)}
+              </div>
+            )}
+          </For>
+        </div>
+        <div class="grid-body" style={{ height: `${totalH()}px`, width: `${totalW()}px` }}>
+          <For each={rowIdx()}>
+            {(r) => (
+              <div role="row" class="grid-row" aria-rowindex={r + 2} style={{ top: `${r * m.rowHeight}px`, height: `${m.rowHeight}px`, width: `${totalW()}px` }}>
+                <div role="rowheader" aria-colindex={1} class="row-header" classList={{ active: ctl.rect().r0 <= r && r <= ctl.rect().r1 }} style={{ width: `${m.headerWidth}px` }}>
+                  {r + 1}
+                </div>
+                <For each={colIdx()}>
+                  {(c) => {
+                    const at = formatAddress(c, r);
+                    return (
+                      <Cell
+                        at={at}
+                        col={c}
+                        row={r}
+                        left={m.headerWidth + c * m.colWidth}
+                        width={m.colWidth}
+                        ctl={ctl}
+                        selected={ctl.active() === at}
+                        inRange={inRect(ctl.rect(), c, r)}
+                      />
+                    );
+                  }}
+                </For>
+              </div>
+            )}
+          </For>
+        </div>
+      </div>
+    </div>
+  );
+}

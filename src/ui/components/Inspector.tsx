@@ -1,0 +1,140 @@
+// The inspector: everything about the selected cell — formula, shape, the full value and
+// gradient, and the chain-rule breakdown of its gradient (engine.explain).
+import { For, Show, createMemo } from 'solid-js';
+import { formatNumber } from '../../engine/format-value';
+import type { Matrix, Value } from '../../engine/tensor/value';
+import type { Controller } from '../controller';
+import { checkText, isFiniteVal, shapeLabel } from '../kernel/cell-text';
+import { breakdown } from '../kernel/explain';
+import { posOf } from '../kernel/selection';
+import { Heatmap } from './Heatmap';
+
+const MAX_TABLE_ROWS = 40;
+const MAX_TABLE_COLS = 12;
+
+function MatrixTable(props: { m: Matrix; label: string; kind: 'value' | 'grad' }) {
+  const rows = () => Math.min(props.m.rows, MAX_TABLE_ROWS);
+  const cols = () => Math.min(props.m.cols, MAX_TABLE_COLS);
+  return (
+    <div class="matrix-view">
+      <Heatmap matrix={props.m} width={Math.min(220, Math.max(40, props.m.cols * 12))} height={Math.min(120, Math.max(12, props.m.rows * 12))} label={`${props.label} heatmap`} />
+      <div class="matrix-scroll">
+        <table class={`matrix-table ${props.kind}`} aria-label={props.label}>
+          <tbody>
+            <For each={Array.from({ length: rows() }, (_, i) => i)}>
+              {(i) => (
+                <tr>
+                  <For each={Array.from({ length: cols() }, (_, j) => j)}>{(j) => <td>{formatNumber(props.m.data[i * props.m.cols + j], 4)}</td>}</For>
+                  <Show when={props.m.cols > cols()}><td class="more">…</td></Show>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+        <Show when={props.m.rows > rows() || props.m.cols > cols()}>
+          <p class="more-note">showing {rows()}×{cols()} of {props.m.rows}×{props.m.cols}</p>
+        </Show>
+      </div>
+    </div>
+  );
+}
+
+function ValueView(props: { v: Value; label: string; kind: 'value' | 'grad' }) {
+  return (
+    <Show when={typeof props.v !== 'number' && (props.v as Matrix).rows * (props.v as Matrix).cols > 1} fallback={<span class={`num big ${props.kind}`}>{formatNumber(typeof props.v === 'number' ? props.v : (props.v as Matrix).data[0], 10)}</span>}>
+      <MatrixTable m={props.v as Matrix} label={props.label} kind={props.kind} />
+    </Show>
+  );
+}
+
+export function Inspector(props: { ctl: Controller }) {
+  const ctl = props.ctl;
+  const v = () => ctl.activeView();
+  const explanation = createMemo(() => {
+    ctl.bridge.tick();
+    const at = ctl.active();
+    return breakdown(ctl.ws.engine.explain(at), (a) => ctl.ws.engine.get(a));
+  });
+  const lossLabel = () => {
+    const l = ctl.bridge.activeLoss();
+    if (!l) return null;
+    return ctl.ws.engine.get(l.loss)?.name ?? l.loss;
+  };
+  let note!: HTMLTextAreaElement;
+  return (
+    <aside class="inspector" aria-label="Inspector">
+      <h2>
+        <span class="addr">{ctl.active()}</span>
+        <Show when={v()?.name}>
+          <span class="iname">{v()!.name}</span>
+        </Show>
+      </h2>
+      <dl class="facts">
+        <dt>Formula</dt>
+        <dd>
+          <code>{v()?.formula || '(empty)'}</code>
+        </dd>
+        <dt>Shape</dt>
+        <dd>{v()?.value != null ? shapeLabel(v()!.value) + (v()!.isParameter ? ' · parameter' : '') : '—'}</dd>
+        <Show when={v()?.check}>
+          <dt>Check</dt>
+          <dd class={v()!.check!.pass ? 'check-pass' : 'check-fail'}>{checkText(v()!)} (tolerance {formatNumber(v()!.check!.tol, 2)})</dd>
+        </Show>
+      </dl>
+      <Show when={v()?.error}>
+        <p class="msg-error">
+          <strong>#{v()!.error!.kind}</strong> {v()!.error!.message}
+        </p>
+      </Show>
+      <Show when={v()?.value != null}>
+        <section>
+          <h3 class="value-h">
+            Value
+            <Show when={!isFiniteVal(v()!.value)}>
+              <span class="warn"> ⚠ contains NaN or ∞</span>
+            </Show>
+          </h3>
+          <ValueView v={v()!.value!} label={`value of ${ctl.active()}`} kind="value" />
+        </section>
+      </Show>
+      <section>
+        <h3 class="grad-h">Gradient {lossLabel() ? `∂${lossLabel()}/∂${v()?.name ?? ctl.active()}` : ''}</h3>
+        <Show when={v()?.grad != null} fallback={<p class="muted">{lossLabel() ? 'Not upstream of the loss: no gradient.' : 'No grad(L) cell in the sheet.'}</p>}>
+          <ValueView v={v()!.grad!} label={`gradient of ${ctl.active()}`} kind="grad" />
+        </Show>
+      </section>
+      <section class="chain">
+        <h3>Chain rule</h3>
+        <p>{explanation().summary}</p>
+        <Show when={explanation().lines.length}>
+          <ul>
+            <For each={explanation().lines}>
+              {(l) => (
+                <li>
+                  <button class="linklike" onClick={() => ctl.select(posOf(l.via))}>
+                    {l.text}
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+          <p class="total">
+            total: {explanation().symbol} = <span class="grad">{explanation().total}</span>
+          </p>
+        </Show>
+      </section>
+      <section>
+        <h3>Note</h3>
+        <textarea
+          ref={note}
+          aria-label="Note"
+          class="note"
+          rows={2}
+          placeholder="A note about this cell"
+          value={v()?.note ?? ''}
+          onChange={(e) => ctl.ws.setNote(ctl.active(), e.currentTarget.value || null)}
+        />
+      </section>
+    </aside>
+  );
+}

@@ -1,0 +1,198 @@
+// The top bar: title, file commands, examples, share link, undo/redo, the loss in use, help.
+import { For, Show, createSignal, onCleanup } from 'solid-js';
+import type { Controller } from '../controller';
+import type { ExampleEntry } from '../kernel/examples';
+import { fileNameFor, readSheetFile, sheetText } from '../kernel/persistence';
+
+export function ExamplesMenu(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]> }) {
+  const [open, setOpen] = createSignal(false);
+  const [list, setList] = createSignal<ExampleEntry[] | null>(null);
+  let root!: HTMLDivElement;
+  let button!: HTMLButtonElement;
+
+  const load = () => {
+    if (list() === null) props.examples().then(setList, () => setList([]));
+  };
+  load();
+
+  const outside = (e: MouseEvent) => {
+    if (open() && !root.contains(e.target as Node)) setOpen(false);
+  };
+  document.addEventListener('mousedown', outside);
+  onCleanup(() => document.removeEventListener('mousedown', outside));
+
+  async function pick(ex: ExampleEntry) {
+    setOpen(false);
+    let text: string;
+    try {
+      text = await ex.load();
+    } catch (e) {
+      props.ctl.setAlert(`${ex.file}: could not be loaded (${e instanceof Error ? e.message : String(e)})`);
+      return;
+    }
+    props.ctl.openResult(readSheetFile(ex.file, text, (n) => props.ctl.ws.engine.registry.has(n)), `open example ${ex.title}`);
+    props.ctl.focusGrid();
+  }
+
+  function onMenuKey(e: KeyboardEvent) {
+    const items = [...root.querySelectorAll<HTMLElement>('[role="menuitem"]')];
+    const i = items.indexOf(document.activeElement as HTMLElement);
+    if (e.key === 'ArrowDown') items[(i + 1) % items.length]?.focus();
+    else if (e.key === 'ArrowUp') items[(i - 1 + items.length) % items.length]?.focus();
+    else if (e.key === 'Escape') {
+      setOpen(false);
+      button.focus();
+    } else return;
+    e.preventDefault();
+  }
+
+  return (
+    <div class="menu-root" ref={root}>
+      <button
+        ref={button}
+        aria-haspopup="menu"
+        aria-expanded={open()}
+        aria-controls="examples-menu"
+        onClick={() => {
+          load();
+          setOpen(!open());
+        }}
+      >
+        Examples
+      </button>
+      <Show when={open()}>
+        <div class="menu" id="examples-menu" role="menu" aria-label="Examples" onKeyDown={onMenuKey}>
+          <Show when={list()} fallback={<div class="muted pad">Loading…</div>}>
+            <For each={list()!}>
+              {(ex) => (
+                <button role="menuitem" class="menu-item" title={ex.summary || ex.file} onClick={() => pick(ex)}>
+                  {ex.title}
+                </button>
+              )}
+            </For>
+          </Show>
+        </div>
+      </Show>
+    </div>
+  );
+}
+
+function download(name: string, text: string) {
+  const blob = new Blob([text], { type: 'application/json' });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function Toolbar(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]>; helpOpen: boolean; toggleHelp: () => void; pageUrl: () => string }) {
+  const ctl = props.ctl;
+  const b = ctl.bridge;
+  const [link, setLink] = createSignal<string | null>(null);
+  const [copied, setCopied] = createSignal(false);
+  let linkInput: HTMLInputElement | undefined;
+
+  async function onFile(e: Event) {
+    const input = e.currentTarget as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    let text: string;
+    try {
+      text = await file.text();
+    } catch (err) {
+      ctl.setAlert(`${file.name}: could not be read (${err instanceof Error ? err.message : String(err)})`);
+      return;
+    }
+    if (ctl.openFileText(file.name, text)) ctl.focusGrid();
+  }
+
+  async function share() {
+    const url = ctl.shareLink(props.pageUrl());
+    setLink(url);
+    setCopied(false);
+    queueMicrotask(() => linkInput?.select());
+    try {
+      await navigator.clipboard?.writeText(url);
+      setCopied(true);
+    } catch {
+      /* no clipboard permission: the field shows the link to copy by hand */
+    }
+  }
+
+  const lossName = () => {
+    const l = b.activeLoss();
+    if (!l) return null;
+    b.tick();
+    return ctl.ws.engine.get(l.loss)?.name ?? l.loss;
+  };
+
+  return (
+    <header class="toolbar">
+      <div class="brand" aria-hidden="true">
+        <span class="logo">∂</span> Gradsheet
+      </div>
+      <input
+        class="title-input"
+        aria-label="Title"
+        placeholder="Untitled sheet"
+        value={b.title()}
+        onChange={(e) => ctl.ws.setTitle(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') (e.currentTarget as HTMLInputElement).blur();
+        }}
+      />
+      <div class="tb-group">
+        <button onClick={() => { ctl.loadDoc({ gradsheet: 1, cells: [] }, 'new sheet'); ctl.focusGrid(); }}>New</button>
+        <ExamplesMenu ctl={ctl} examples={props.examples} />
+        <label class="button file-button">
+          Open file
+          <input type="file" class="visually-hidden" accept=".json,application/json" onChange={onFile} />
+        </label>
+        <button onClick={() => download(fileNameFor(ctl.ws.title()), sheetText(ctl.ws.toDoc()))}>Save file</button>
+        <button onClick={share}>Share link</button>
+      </div>
+      <div class="tb-group">
+        <button aria-label="Undo" title={b.undoLabel() ? `Undo ${b.undoLabel()} (Ctrl+Z)` : 'Undo (Ctrl+Z)'} disabled={!b.canUndo()} onClick={() => ctl.undo()}>
+          ↶
+        </button>
+        <button aria-label="Redo" title={b.redoLabel() ? `Redo ${b.redoLabel()} (Ctrl+Shift+Z)` : 'Redo (Ctrl+Shift+Z)'} disabled={!b.canRedo()} onClick={() => ctl.redo()}>
+          ↷
+        </button>
+      </div>
+      <div class="loss-chip" aria-live="polite" aria-label="Loss in use">
+        <Show when={b.activeLoss()} fallback={<span class="muted">no grad(L) cell</span>}>
+          <span class="grad">
+            ∂ {lossName()} / ∂cell
+          </span>
+          <span class="muted"> — from </span>
+          <Show when={b.gradCells().length > 1} fallback={<span>{b.activeLoss()!.gradCell}</span>}>
+            <select
+              aria-label="Grad cell"
+              value={b.activeLoss()!.gradCell}
+              onChange={(e) => ctl.ws.setActiveGrad(e.currentTarget.value)}
+            >
+              <For each={b.gradCells()}>{(g) => <option value={g}>{g}</option>}</For>
+            </select>
+          </Show>
+        </Show>
+      </div>
+      <button class="help-button" aria-pressed={props.helpOpen} onClick={props.toggleHelp}>
+        Help
+      </button>
+      <Show when={link()}>
+        <div class="share-pop">
+          <input ref={linkInput} aria-label="Share link URL" readonly value={link()!} onFocus={(e) => e.currentTarget.select()} />
+          <span class="muted">{copied() ? 'Copied to the clipboard.' : 'Copy this link.'}</span>
+          <button aria-label="Close share link" onClick={() => setLink(null)}>
+            ×
+          </button>
+        </div>
+      </Show>
+    </header>
+  );
+}

@@ -1,0 +1,56 @@
+// How a cell reads as text: the value and gradient lines in the grid, its accessible name,
+// the error badge. Pure functions of a CellView.
+import type { CellView } from '../../engine/engine';
+import { formatNumber } from '../../engine/format-value';
+import type { Value } from '../../engine/tensor/value';
+
+export function isFiniteVal(v: Value | null): boolean {
+  if (v === null) return true;
+  if (typeof v === 'number') return Number.isFinite(v);
+  for (let i = 0; i < v.data.length; i++) if (!Number.isFinite(v.data[i])) return false;
+  return true;
+}
+
+export function shapeLabel(v: Value | null): string {
+  if (v === null) return '';
+  if (typeof v === 'number') return 'scalar';
+  return `${v.rows}×${v.cols}`;
+}
+
+/** A value as a short text: a number, or `matrix 3×2`. */
+export function shortValue(v: Value | null, digits = 5): string {
+  if (v === null) return '';
+  if (typeof v === 'number') return formatNumber(v, digits);
+  if (v.rows * v.cols === 1) return formatNumber(v.data[0], digits);
+  return `matrix ${v.rows}×${v.cols}`;
+}
+
+export function isMatrixValue(v: Value | null): v is Exclude<Value, number> {
+  return v !== null && typeof v !== 'number' && v.rows * v.cols > 1;
+}
+
+export function errorBadge(view: CellView): string | null {
+  return view.error ? `#${view.error.kind}` : null;
+}
+
+export function checkText(view: CellView): string | null {
+  if (!view.check) return null;
+  return `${view.check.pass ? '✓' : '✗'} rel err ${formatNumber(view.check.relErr, 2)}`;
+}
+
+/** The gridcell's accessible name: it always starts with the address (SPEC §8). */
+export function cellAriaLabel(at: string, view: CellView | null): string {
+  if (!view) return `${at} empty`;
+  const head = view.name ? `${at} ${view.name}` : at;
+  if (view.error) return `${head} error #${view.error.kind}: ${view.error.message}`;
+  let s = view.value === null ? `${head} = (no value)` : `${head} = ${shortValue(view.value, 6)}`;
+  if (view.check) s += `, ${view.check.pass ? 'check passes' : 'check fails'}, relative error ${formatNumber(view.check.relErr, 2)}`;
+  if (!isFiniteVal(view.value)) s += ', not finite';
+  if (view.grad !== null) s += `, gradient ${shortValue(view.grad, 6)}`;
+  return s;
+}
+
+/** Name or address: how a cell is spoken of in breakdowns. */
+export function cellLabel(view: CellView | null, at: string): string {
+  return view?.name ?? at;
+}

@@ -1,0 +1,90 @@
+// The (x + y) * z circuit built by keyboard, edited, undone and redone, and restored after a reload.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  buildCircuit, button, cell, expectCell, expectCircuit, newSheet, screenshot, storageSnapshot,
+  typeInCell, useApp, waitFor,
+} from './harness.mjs';
+
+const app = useApp();
+const T = { timeout: 180_000 };
+
+test('build (x + y) * z by keyboard from a New sheet: values and gradients', T, async () => {
+  const page = await app.open();
+  await newSheet(page);
+  await buildCircuit(page);
+  // f = (x + y) z = 3 * -4 = -12; ∂f/∂x = ∂f/∂y = z = -4; ∂f/∂z = x + y = 3
+  await expectCircuit(page, -2);
+  await screenshot(page, 'circuit');
+  // The inspector shows the selected cell.
+  await cell(page, 'A3').click();
+  const inspector = page.locator('[aria-label="Inspector"]').first();
+  await inspector.waitFor();
+  await screenshot(page, 'inspector');
+  assert.deepEqual(app.pageErrors.map(String), []);
+});
+
+test('editing an input (x = 3) updates values and gradients downstream', T, async () => {
+  const page = await app.open();
+  await newSheet(page);
+  await buildCircuit(page);
+  await expectCircuit(page, -2);
+  await typeInCell(page, 'A1', '3');
+  // q = 8, f = -32, ∂f/∂z = 8
+  await expectCircuit(page, 3);
+  await expectCell(page, 'B2', { name: 'f', shows: [-32, 1], hides: [-12] });
+  await expectCell(page, 'A3', { name: 'z', shows: [-4, 8], hides: [3] });
+});
+
+test('undo with Ctrl+Z brings the old value back; Ctrl+Shift+Z and Ctrl+Y redo', T, async () => {
+  const page = await app.open();
+  await newSheet(page);
+  await buildCircuit(page);
+  await typeInCell(page, 'A1', '3');
+  await expectCircuit(page, 3);
+
+  // Keyboard shortcuts act on the grid: select a cell first (not an input).
+  await cell(page, 'D4').click();
+  await page.keyboard.press('Control+z');
+  await expectCircuit(page, -2);
+  await expectCell(page, 'B2', { name: 'f', shows: [-12], hides: [-32] });
+
+  await page.keyboard.press('Control+Shift+z');
+  await expectCircuit(page, 3);
+
+  await page.keyboard.press('Control+z');
+  await expectCircuit(page, -2);
+  await page.keyboard.press('Control+y');
+  await expectCircuit(page, 3);
+});
+
+test('the Undo and Redo buttons undo and redo an edit', T, async () => {
+  const page = await app.open();
+  await newSheet(page);
+  await buildCircuit(page);
+  await typeInCell(page, 'A1', '3');
+  await expectCircuit(page, 3);
+  await button(page, 'Undo').click();
+  await expectCircuit(page, -2);
+  await button(page, 'Redo').click();
+  await expectCircuit(page, 3);
+});
+
+test('a reload restores the sheet (autosave)', T, async () => {
+  const context = await app.newContext();
+  const page = await app.open(context);
+  await newSheet(page);
+  await buildCircuit(page);
+  const before = await storageSnapshot(page);
+  await typeInCell(page, 'A1', '3');
+  await expectCircuit(page, 3);
+  // Give a debounced autosave its chance to write (it may also save on unload instead).
+  await waitFor(async () => (await storageSnapshot(page)) !== before, 'localStorage to change', 5_000).catch(() => {});
+  await page.reload({ waitUntil: 'load' });
+  await page.getByRole('grid').first().waitFor();
+  // The gradients are back too, so the grad(f) cell was restored with the inputs.
+  await expectCircuit(page, 3);
+  // A second page of the same browser profile sees the same sheet.
+  const again = await app.open(context);
+  await expectCircuit(again, 3);
+});

@@ -1,0 +1,605 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { readSheet, writeSheet, findJsonSyntaxError, SHEET_LIMITS, type ReadResult } from '../../src/engine/sheet/format';
+import type { CellDoc, SheetDoc } from '../../src/engine/sheet/document';
+import { compareAddresses, formatAddress, MAX_COL, MAX_ROW, nameProblem } from '../../src/engine/formula/address';
+
+// The example of FORMAT.md, verbatim: writeSheet must reproduce it byte for byte.
+const FORMAT_EXAMPLE = `{
+  "gradsheet": 1,
+  "title": "Circuit (x + y) * z",
+  "notes": "Optional text shown with the sheet.",
+  "cells": [
+    { "at": "A1", "name": "x", "formula": "-2" },
+    { "at": "A2", "name": "y", "formula": "5" },
+    { "at": "A3", "name": "z", "formula": "-4" },
+    { "at": "B1", "name": "q", "formula": "x + y" },
+    { "at": "B2", "name": "f", "formula": "q * z" },
+    { "at": "C1", "formula": "grad(f)" }
+  ]
+}
+`;
+
+/** A version-1 sheet holding `cells` (and top-level `more`), as text. */
+function sheetText(cells: unknown[], more: Record<string, unknown> = {}): string {
+  return JSON.stringify({ gradsheet: 1, ...more, cells });
+}
+
+function readOk(text: string, options?: Parameters<typeof readSheet>[1]): { doc: SheetDoc; warnings: string[] } {
+  const r = readSheet(text, options);
+  if (!r.ok) throw new Error(`expected the sheet to be read, got: ${r.error}`);
+  return r;
+}
+
+function readError(text: string, options?: Parameters<typeof readSheet>[1]): string {
+  const r = readSheet(text, options);
+  if (r.ok) throw new Error('expected the sheet to be refused');
+  return r.error;
+}
+
+const c = (at: string, formula = '1', more: Record<string, unknown> = {}) => ({ at, formula, ...more });
+
+describe('readSheet: the FORMAT.md example', () => {
+  it('readSheet reads the FORMAT.md example into its cells, in file order, without warnings', () => {
+    const { doc, warnings } = readOk(FORMAT_EXAMPLE);
+    expect(warnings).toEqual([]);
+    expect(doc.gradsheet).toBe(1);
+    expect(doc.title).toBe('Circuit (x + y) * z');
+    expect(doc.notes).toBe('Optional text shown with the sheet.');
+    expect(doc.cells).toEqual([
+      { at: 'A1', name: 'x', formula: '-2' },
+      { at: 'A2', name: 'y', formula: '5' },
+      { at: 'A3', name: 'z', formula: '-4' },
+      { at: 'B1', name: 'q', formula: 'x + y' },
+      { at: 'B2', name: 'f', formula: 'q * z' },
+      { at: 'C1', formula: 'grad(f)' },
+    ]);
+    expect(doc.extra).toBeUndefined();
+    expect('name' in doc.cells[5]).toBe(false);
+  });
+
+  it('writeSheet writes the FORMAT.md example back byte for byte', () => {
+    expect(writeSheet(readOk(FORMAT_EXAMPLE).doc)).toBe(FORMAT_EXAMPLE);
+  });
+
+  it('readSheet accepts a leading byte-order mark and a formula with a leading =', () => {
+    const { doc } = readOk('\uFEFF' + sheetText([c('A1', '=1+2')]));
+    expect(doc.cells[0].formula).toBe('=1+2');
+  });
+
+  it('readSheet keeps the file order of cells; writeSheet sorts them', () => {
+    const { doc } = readOk(sheetText([c('B1'), c('A2'), c('A1')]));
+    expect(doc.cells.map((x) => x.at)).toEqual(['B1', 'A2', 'A1']);
+  });
+});
+
+describe('readSheet: text that is not JSON', () => {
+  it('readSheet names the line and column of a stray comma', () => {
+    const text = '{\n  "gradsheet": 1,\n  "cells": [,]\n}';
+    expect(readError(text)).toBe("not valid JSON at line 3, column 13: expected a value, found ','");
+  });
+
+  it('readSheet points at a trailing comma in an object and in a list', () => {
+    expect(readError('{"gradsheet": 1, "cells": [],}')).toMatch(/^not valid JSON at line 1, column 30: .*trailing comma/);
+    expect(readError('{"gradsheet": 1, "cells": [1,]}')).toMatch(/^not valid JSON at line 1, column 30: .*trailing comma/);
+  });
+
+  it('readSheet reports a missing colon, an unclosed string, a raw line break in a string and a bad escape', () => {
+    expect(readError('{"gradsheet" 1}')).toBe("not valid JSON at line 1, column 14: expected ':' after a property name, found '1'");
+    expect(readError('{"gradsheet": 1, "title": "abc')).toBe('not valid JSON at line 1, column 27: a string that is never closed');
+    expect(readError('{\n"title": "a\nb"}')).toMatch(/^not valid JSON at line 2, column 12: U\+000A inside a string/);
+    expect(readError('["\\x"]')).toMatch(/^not valid JSON at line 1, column 3: unknown escape/);
+    expect(readError('["\\u12"]')).toMatch(/^not valid JSON at line 1, column 3: expected four hex digits/);
+  });
+
+  it('readSheet reports malformed numbers, unknown words and text after the value', () => {
+    expect(readError('[01]')).toBe('not valid JSON at line 1, column 2: a malformed number');
+    expect(readError('[1.]')).toBe('not valid JSON at line 1, column 2: a malformed number');
+    expect(readError('[NaN]')).toBe("not valid JSON at line 1, column 2: expected a value, found 'N'");
+    expect(readError('{} {}')).toBe("not valid JSON at line 1, column 4: unexpected '{' after the end of the JSON value");
+  });
+
+  it('readSheet reports an unfinished file at its end', () => {
+    expect(readError('{"gradsheet": 1,\n "cells": [')).toBe('not valid JSON at line 2, column 12: expected a value, found the end of the text');
+  });
+
+  it('readSheet refuses empty text and binary garbage with a message', () => {
+    expect(readError('')).toBe('not valid JSON: the text is empty');
+    expect(readError(' \n\t ')).toBe('not valid JSON: the text is empty');
+    expect(readError('\u0000\u0001\u00ff')).toBe('not valid JSON at line 1, column 1: expected a value, found U+0000');
+  });
+
+  it('findJsonSyntaxError agrees with JSON.parse on what is valid JSON', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.json(), fc.string(), fc.json().map((j) => j.slice(0, -1)), fc.json().map((j) => j + ',')), (text) => {
+        let valid = true;
+        try {
+          JSON.parse(text);
+        } catch {
+          valid = false;
+        }
+        expect(findJsonSyntaxError(text) === null).toBe(valid);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
+
+describe('readSheet: the top level', () => {
+  it('readSheet refuses a top level that is not an object', () => {
+    expect(readError('[]')).toBe('top level: expected an object with "gradsheet": 1, got an empty list');
+    expect(readError('42')).toBe('top level: expected an object with "gradsheet": 1, got a number');
+    expect(readError('null')).toBe('top level: expected an object with "gradsheet": 1, got null');
+  });
+
+  it('readSheet refuses a file without a format version', () => {
+    expect(readError('{"cells": []}')).toBe('gradsheet: missing, expected the format version 1');
+  });
+
+  it('readSheet refuses another format version and names it', () => {
+    expect(readError('{"gradsheet": 2, "cells": []}')).toBe('gradsheet: expected the format version 1, got 2');
+    expect(readError('{"gradsheet": "1", "cells": []}')).toBe('gradsheet: expected the format version 1, got "1"');
+    expect(readError('{"gradsheet": 1.5, "cells": []}')).toBe('gradsheet: expected the format version 1, got 1.5');
+  });
+
+  it('readSheet refuses missing cells and cells that are not a list', () => {
+    expect(readError('{"gradsheet": 1}')).toBe('cells: missing, expected a list of cells');
+    expect(readError('{"gradsheet": 1, "cells": {}}')).toBe('cells: expected a list of cells, got an object');
+  });
+
+  it('readSheet refuses a title or notes that are not strings', () => {
+    expect(readError(sheetText([], { title: 3 }))).toBe('title: expected a string, got a number');
+    expect(readError(sheetText([], { notes: null }))).toBe('notes: expected a string, got null');
+  });
+
+  it('readSheet accepts an empty list of cells', () => {
+    expect(readOk('{"gradsheet": 1, "cells": []}').doc).toEqual({ gradsheet: 1, cells: [] });
+  });
+
+  it('readSheet prefixes the error and the warnings with the source', () => {
+    expect(readError('{"gradsheet": 2, "cells": []}', { source: 'a.json' })).toBe('a.json: gradsheet: expected the format version 1, got 2');
+    expect(readOk(sheetText([], { color: 1 }), { source: 'a.json' }).warnings).toEqual(['a.json: ignoring unknown field color']);
+  });
+});
+
+describe('readSheet: cells', () => {
+  it('readSheet refuses a cell that is not an object and names cells[2]', () => {
+    expect(readError(sheetText([c('A1'), c('A2'), 'B1']))).toBe('cells[2]: expected an object, got a string');
+  });
+
+  it('readSheet refuses a missing or non-string address', () => {
+    expect(readError(sheetText([{ formula: '1' }]))).toBe('cells[0].at: missing, expected an address such as "A1"');
+    expect(readError(sheetText([{ at: 1, formula: '1' }]))).toBe('cells[0].at: expected a string, got a number');
+  });
+
+  it('readSheet refuses an address that is not A1-style and names cells[4].at', () => {
+    const cells = [c('A1'), c('A2'), c('A3'), c('A4'), c('a1')];
+    expect(readError(sheetText(cells))).toBe('cells[4].at: "a1" is not an A1-style address (A1 … ZZ9999)');
+    for (const bad of ['A0', 'AAA1', 'A10000', ' A1', '']) {
+      expect(readError(sheetText([c(bad)]))).toMatch(/^cells\[0\]\.at: .* is not an A1-style address/);
+    }
+  });
+
+  it('readSheet refuses a duplicate address and names cells[3].at', () => {
+    const cells = [c('A1'), c('B1'), c('C1'), c('A1')];
+    expect(readError(sheetText(cells))).toBe('cells[3].at: "A1" is used twice (cells[0])');
+  });
+
+  it('readSheet refuses a duplicate name and names the earlier cell', () => {
+    const cells = [c('A1', '1', { name: 'x' }), c('A2'), c('A3', '2', { name: 'x' })];
+    expect(readError(sheetText(cells))).toBe('cells[2].name: "x" is used twice (cells[0])');
+  });
+
+  it('readSheet refuses a name shaped like a cell address', () => {
+    expect(readError(sheetText([c('A1'), c('A2', '1', { name: 'W1' })]))).toBe('cells[1].name: "W1" is a cell address');
+    expect(readError(sheetText([c('A1', '1', { name: 'ABC1' })]))).toBe('cells[0].name: "ABC1" looks like a cell address');
+  });
+
+  it('readSheet refuses a function name as a cell name when told which names are functions', () => {
+    const text = sheetText([c('A1', '1', { name: 'sum' })]);
+    expect(readError(text, { isFunction: (n) => n === 'sum' })).toBe('cells[0].name: "sum" is a function name');
+    expect(readOk(text).doc.cells[0].name).toBe('sum');
+  });
+
+  it('readSheet refuses a name that is not an identifier, not a string, or too long', () => {
+    expect(readError(sheetText([c('A1', '1', { name: '1x' })]))).toMatch(/^cells\[0\]\.name: "1x" is not an identifier/);
+    expect(readError(sheetText([c('A1', '1', { name: 7 })]))).toBe('cells[0].name: expected a string, got a number');
+    expect(readError(sheetText([c('A1', '1', { name: 'x'.repeat(5000) })]))).toMatch(/^cells\[0\]\.name: "x{40}"… is longer than 64 characters$/);
+  });
+
+  it('readSheet refuses a missing formula or a formula that is not a string', () => {
+    expect(readError(sheetText([{ at: 'A1' }]))).toBe('cells[0].formula: missing, every cell has a formula');
+    expect(readError(sheetText([{ at: 'A1', formula: 3 }]))).toBe('cells[0].formula: expected a string, got a number');
+  });
+
+  it('readSheet refuses a note that is not a string', () => {
+    expect(readError(sheetText([c('A1', '1', { note: ['x'] })]))).toBe('cells[0].note: expected a string, got a list');
+  });
+});
+
+describe('readSheet: parameter values', () => {
+  const withValue = (value: unknown) => sheetText([c('A1'), c('A2', '1', { value })]);
+
+  it('readSheet reads a number and a matrix given as a list of rows', () => {
+    expect(readOk(withValue(0.5)).doc.cells[1].value).toBe(0.5);
+    expect(readOk(withValue([[1, 2], [3, 4]])).doc.cells[1].value).toEqual([[1, 2], [3, 4]]);
+    expect(readOk(withValue([[1, 2, 3]])).doc.cells[1].value).toEqual([[1, 2, 3]]);
+  });
+
+  it('readSheet refuses a ragged matrix: row 2 has 3 entries, row 1 has 2', () => {
+    expect(readError(withValue([[1, 2], [3, 4, 5]]))).toBe('cells[1].value: row 2 has 3 entries, row 1 has 2');
+    expect(readError(withValue([[1, 2], [3]]))).toBe('cells[1].value: row 2 has 1 entry, row 1 has 2');
+  });
+
+  it('readSheet refuses an empty matrix and an empty row', () => {
+    expect(readError(withValue([]))).toBe('cells[1].value: expected a non-empty list of rows, got an empty list');
+    expect(readError(withValue([[]]))).toBe('cells[1].value: row 1 is empty');
+  });
+
+  it('readSheet refuses a flat list and says how to write a row', () => {
+    expect(readError(withValue([1, 2, 3]))).toBe('cells[1].value[0]: expected a row (a list of numbers), got a number (write a single row as [[1, 2, 3]])');
+    expect(readError(withValue([[1], 2]))).toBe('cells[1].value[1]: expected a row (a list of numbers), got a number');
+  });
+
+  it('readSheet refuses values that are not finite numbers and names the entry', () => {
+    expect(readError(withValue('0.5'))).toBe('cells[1].value: expected a number or a list of rows of numbers, got a string');
+    expect(readError(withValue(null))).toBe('cells[1].value: expected a number or a list of rows of numbers, got null');
+    expect(readError(withValue([[1, 2], [3, null]]))).toBe('cells[1].value[1][1]: expected a number, got null');
+    expect(readError(withValue([[1, [2]]]))).toBe('cells[1].value[0][1]: expected a number, got a list');
+    // JSON.parse reads 1e999 as Infinity.
+    const huge = '{"gradsheet": 1, "cells": [{"at": "A1", "formula": "1", "value": 1e999}]}';
+    expect(readError(huge)).toBe('cells[0].value: expected a finite number, got Infinity');
+    const hugeEntry = '{"gradsheet": 1, "cells": [{"at": "A1", "formula": "1", "value": [[1, -1e999]]}]}';
+    expect(readError(hugeEntry)).toBe('cells[0].value[0][1]: expected a finite number, got -Infinity');
+  });
+});
+
+describe('readSheet: size bounds', () => {
+  it('SHEET_LIMITS are the bounds of the format', () => {
+    expect(SHEET_LIMITS.fileBytes).toBe(64 * 1024 * 1024);
+    expect(SHEET_LIMITS.cells).toBe(200_000);
+    expect(SHEET_LIMITS.formulaChars).toBe(100_000);
+    expect(SHEET_LIMITS.valueEntries).toBe(2 ** 25);
+    expect(SHEET_LIMITS.textBytes).toBe(1024 * 1024);
+  });
+
+  it('readSheet refuses text over 64 MiB before parsing it', () => {
+    const text = ' '.repeat(64 * 1024 * 1024 + 1);
+    expect(readError(text)).toBe('the file is larger than the limit of 64 MiB');
+  });
+
+  it('readSheet counts the file size in UTF-8 bytes', () => {
+    const text = sheetText([], { title: 'é'.repeat(100) }); // 100 characters, 200 bytes
+    const limit = text.length + 50;
+    expect(readError(text, { limits: { fileBytes: limit } })).toBe(`the file is larger than the limit of ${limit} bytes`);
+    expect(readOk(text, { limits: { fileBytes: limit + 100 } }).doc.title).toHaveLength(100);
+  });
+
+  it('readSheet refuses 200,001 cells and accepts 200,000 by the count alone', () => {
+    // The count is checked before any cell, so cheap placeholders suffice for the refusal.
+    const over = `{"gradsheet": 1, "cells": [${'0,'.repeat(200_000)}0]}`;
+    expect(readError(over)).toBe('cells: 200,001 cells, more than the limit of 200,000');
+    expect(readError(sheetText([c('A1'), c('A2'), c('A3')]), { limits: { cells: 2 } })).toBe('cells: 3 cells, more than the limit of 2');
+    expect(readOk(sheetText([c('A1'), c('A2')]), { limits: { cells: 2 } }).doc.cells).toHaveLength(2);
+  });
+
+  it('readSheet refuses a formula over 100,000 characters', () => {
+    expect(readError(sheetText([c('A1', 'x'.repeat(100_001))]))).toBe('cells[0].formula: 100,001 characters, more than the limit of 100,000');
+    expect(readOk(sheetText([c('A1', 'x'.repeat(100_000))])).doc.cells[0].formula).toHaveLength(100_000);
+  });
+
+  it('readSheet refuses a value over 2^25 entries from its shape, before reading the entries', () => {
+    // 4097 rows × 8192 columns = 2^25 + 8192 entries; only the first row needs its width.
+    const text = `{"gradsheet": 1, "cells": [{"at": "A1", "formula": "1", "value": [[${'0,'.repeat(8191)}0]${',0'.repeat(4096)}]}]}`;
+    expect(readError(text)).toBe('cells[0].value: 33,562,624 entries, more than the limit of 33,554,432');
+    expect(readError(sheetText([c('A1', '1', { value: [[1, 2], [3, 4]] })]), { limits: { valueEntries: 3 } })).toBe(
+      'cells[0].value: 4 entries, more than the limit of 3',
+    );
+  });
+
+  it('readSheet refuses a title, notes or note over 1 MiB', () => {
+    expect(readError(sheetText([], { title: 'x'.repeat(1024 * 1024 + 1) }))).toBe('title: longer than the limit of 1 MiB');
+    expect(readOk(sheetText([], { title: 'x'.repeat(1024 * 1024) })).doc.title).toHaveLength(1024 * 1024);
+    const limits = { textBytes: 10 };
+    expect(readError(sheetText([], { notes: 'ü'.repeat(6) }), { limits })).toBe('notes: longer than the limit of 10 bytes');
+    expect(readError(sheetText([c('A1', '1', { note: 'x'.repeat(11) })]), { limits })).toBe('cells[0].note: longer than the limit of 10 bytes');
+    expect(readOk(sheetText([c('A1', '1', { note: 'ü'.repeat(5) })]), { limits }).doc.cells[0].note).toBe('ü'.repeat(5));
+  });
+
+  it('readSheet refuses unknown fields nested deeper than the limit, so that writing them back cannot overflow', () => {
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    expect(readError(`{"gradsheet": 1, "cells": [], "view": ${deep(513)}}`)).toBe('view: nested more than 512 levels deep');
+    const ok = readOk(`{"gradsheet": 1, "cells": [], "view": ${deep(512)}}`);
+    expect(readOk(writeSheet(ok.doc)).doc).toEqual(ok.doc);
+    expect(readError(sheetText([{ at: 'A1', formula: '1', view: { a: { b: 1 } } }]), { limits: { extraDepth: 1 } })).toBe(
+      'cells[0].view: nested more than 1 levels deep',
+    );
+  });
+
+  it('readSheet does not throw on very deep nesting, valid or not', () => {
+    const n = 200_000;
+    expect(readError('['.repeat(n) + ']'.repeat(n))).toMatch(/^top level: expected an object/);
+    expect(readError('['.repeat(n))).toMatch(/^not valid JSON at line 1, column 200001: expected a value, found the end of the text/);
+    expect(readError(`{"gradsheet": 1, "cells": [], "x": ${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`)).toBe('x: nested more than 512 levels deep');
+  });
+});
+
+describe('readSheet: prototype safety', () => {
+  const POLLUTING = `{
+  "gradsheet": 1,
+  "__proto__": { "polluted": 1 },
+  "constructor": { "prototype": { "polluted": 2 } },
+  "cells": [
+    { "at": "A1", "formula": "1", "__proto__": { "polluted": 3 }, "prototype": 4, "toString": 5 }
+  ]
+}
+`;
+
+  it('readSheet keeps __proto__, constructor and prototype keys as data and pollutes no prototype', () => {
+    const { doc, warnings } = readOk(POLLUTING);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(doc)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(doc.cells[0])).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(doc.extra, '__proto__')?.value).toEqual({ polluted: 1 });
+    expect(Object.getOwnPropertyDescriptor(doc.extra, 'constructor')?.value).toEqual({ prototype: { polluted: 2 } });
+    const cellExtra = doc.cells[0].extra!;
+    expect(Object.getOwnPropertyDescriptor(cellExtra, '__proto__')?.value).toEqual({ polluted: 3 });
+    expect(Object.keys(cellExtra).sort()).toEqual(['__proto__', 'prototype', 'toString']);
+    expect(doc.cells[0]).not.toHaveProperty('polluted');
+    expect(warnings).toContain('ignoring unknown field __proto__');
+    expect(warnings).toContain('ignoring unknown field cells[0].__proto__');
+  });
+
+  it('writeSheet writes __proto__ keys back, and the text round-trips', () => {
+    const text = writeSheet(readOk(POLLUTING).doc);
+    expect(text).toContain('"__proto__": { "polluted": 1 }');
+    expect(text).toContain('"__proto__": { "polluted": 3 }');
+    expect(writeSheet(readOk(text).doc)).toBe(text);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('readSheet is not confused by a key named like a known field on Object.prototype', () => {
+    // "hasOwnProperty" as data must not shadow the checks the reader makes.
+    const { doc } = readOk('{"gradsheet": 1, "hasOwnProperty": 1, "cells": [{"at": "A1", "formula": "1", "hasOwnProperty": 2}]}');
+    expect(doc.cells[0].extra?.hasOwnProperty).toBe(2);
+  });
+});
+
+describe('readSheet: unknown fields', () => {
+  it('readSheet keeps unknown fields of the sheet and of cells and reports each once per level', () => {
+    const cells = [c('A1', '1', { color: 'red' }), c('A2', '1', { color: 'blue', width: 3 }), c('A3', '1', { color: 'x' })];
+    const { doc, warnings } = readOk(sheetText(cells, { color: 'green', view: { zoom: 2 } }));
+    expect(warnings).toEqual([
+      'ignoring unknown field color',
+      'ignoring unknown field view',
+      'ignoring unknown field cells[0].color',
+      'ignoring unknown field cells[1].width',
+    ]);
+    expect({ ...doc.extra }).toEqual({ color: 'green', view: { zoom: 2 } });
+    expect({ ...doc.cells[1].extra }).toEqual({ color: 'blue', width: 3 });
+    expect(doc.cells.map((x) => x.extra?.color)).toEqual(['red', 'blue', 'x']);
+  });
+
+  it('readSheet names unknown fields that are not identifiers with brackets', () => {
+    const { warnings } = readOk(sheetText([c('A1', '1', { 'my color': 1 })], { '1': 2 }));
+    expect(warnings).toEqual(['ignoring unknown field ["1"]', 'ignoring unknown field cells[0]["my color"]']);
+  });
+
+  it('readSheet caps the warnings and sums up the rest', () => {
+    const more: Record<string, number> = {};
+    for (let i = 0; i < 60; i++) more[`f${i}`] = i;
+    const { doc, warnings } = readOk(sheetText([], more));
+    expect(warnings).toHaveLength(51);
+    expect(warnings[50]).toBe('ignoring 10 more unknown fields');
+    expect(Object.keys(doc.extra!)).toHaveLength(60);
+  });
+});
+
+describe('writeSheet', () => {
+  const doc: SheetDoc = {
+    gradsheet: 1,
+    notes: 'n',
+    title: 't',
+    cells: [
+      { formula: 'grad(f)', at: 'B1' },
+      { at: 'A3', formula: '3', note: 'third', name: 'c' },
+      { at: 'A10', formula: '10' },
+      { at: 'A1', formula: 'param(2, 2)', value: [[1, 0.5], [-2, 1e-300]], name: 'W', extra: { z: 1, a: [1, 2] } },
+      { at: 'A2', formula: '0.5', value: 0.25 },
+    ],
+    extra: { zoom: 2, a: 'first', cells: 'ignored: a known field' },
+  };
+
+  it('writeSheet orders keys, sorts cells by column then row, indents by two spaces and ends with a newline', () => {
+    expect(writeSheet(doc)).toBe(`{
+  "gradsheet": 1,
+  "title": "t",
+  "notes": "n",
+  "cells": [
+    {
+      "at": "A1",
+      "name": "W",
+      "formula": "param(2, 2)",
+      "value": [
+        [1, 0.5],
+        [-2, 1e-300]
+      ],
+      "a": [1, 2],
+      "z": 1
+    },
+    { "at": "A2", "formula": "0.5", "value": 0.25 },
+    { "at": "A3", "name": "c", "formula": "3", "note": "third" },
+    { "at": "A10", "formula": "10" },
+    { "at": "B1", "formula": "grad(f)" }
+  ],
+  "a": "first",
+  "zoom": 2
+}
+`);
+  });
+
+  it('writeSheet omits undefined optional fields', () => {
+    const text = writeSheet({ gradsheet: 1, title: undefined, cells: [{ at: 'A1', formula: '1', name: undefined, value: undefined }] });
+    expect(text).toBe('{\n  "gradsheet": 1,\n  "cells": [\n    { "at": "A1", "formula": "1" }\n  ]\n}\n');
+  });
+
+  it('writeSheet writes an empty sheet with an empty list of cells', () => {
+    expect(writeSheet({ gradsheet: 1, cells: [] })).toBe('{\n  "gradsheet": 1,\n  "cells": []\n}\n');
+  });
+
+  it('writeSheet keeps -0 and the exact bits of every weight', () => {
+    const weights = [[-0, 0.1 + 0.2, Number.MIN_VALUE], [Number.MAX_VALUE, -1 / 3, 5e-324]];
+    const back = readOk(writeSheet({ gradsheet: 1, cells: [{ at: 'A1', formula: 'p', value: weights }, { at: 'A2', formula: 'q', value: -0 }] })).doc;
+    expect(Object.is((back.cells[0].value as number[][])[0][0], -0)).toBe(true);
+    expect(Object.is(back.cells[1].value, -0)).toBe(true);
+    expect(back.cells[0].value).toEqual(weights);
+  });
+
+  it('writeSheet drops unknown fields named like known ones, which a reader would take as duplicates', () => {
+    const text = writeSheet({ gradsheet: 1, cells: [{ at: 'A1', formula: '1', extra: { formula: 'evil', at: 'B2' } }], extra: { gradsheet: 2 } });
+    expect(readOk(text).doc).toEqual({ gradsheet: 1, cells: [{ at: 'A1', formula: '1' }] });
+  });
+
+  it('writeSheet writes unknown fields as JSON.stringify would: toJSON used, undefined dropped', () => {
+    const when = new Date(0);
+    const text = writeSheet({ gradsheet: 1, cells: [], extra: { when, gone: undefined, list: [undefined, 1] } });
+    const back = readOk(text).doc;
+    expect({ ...back.extra }).toEqual({ when: when.toJSON(), list: [null, 1] });
+  });
+
+  it('reading then writing a written sheet gives the identical text', () => {
+    const text = writeSheet(doc);
+    expect(writeSheet(readOk(text).doc)).toBe(text);
+  });
+});
+
+// --- Properties -------------------------------------------------------------------------------
+
+const KNOWN_TOP = ['gradsheet', 'title', 'notes', 'cells'];
+const KNOWN_CELL = ['at', 'name', 'formula', 'value', 'note'];
+
+const addressArb = fc
+  .tuple(fc.integer({ min: 0, max: MAX_COL - 1 }), fc.integer({ min: 0, max: MAX_ROW - 1 }))
+  .map(([col, row]) => formatAddress(col, row));
+const nameArb = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,11}$/).filter((n) => nameProblem(n, () => false) === null);
+const finiteArb = fc.double({ noNaN: true, noDefaultInfinity: true });
+const matrixArb = fc
+  .integer({ min: 1, max: 4 })
+  .chain((cols) => fc.array(fc.array(finiteArb, { minLength: cols, maxLength: cols }), { minLength: 1, maxLength: 4 }));
+const textArb = fc.string({ unit: 'binary', maxLength: 30 });
+const extraArb = (known: string[]) =>
+  fc.dictionary(
+    fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', '0', '10')).filter((k) => !known.includes(k)),
+    fc.jsonValue({ maxDepth: 3 }),
+    { minKeys: 1, maxKeys: 3 },
+  );
+
+const cellArb: fc.Arbitrary<CellDoc> = fc.record(
+  {
+    at: addressArb,
+    name: nameArb,
+    formula: textArb,
+    value: fc.oneof(finiteArb, matrixArb),
+    note: textArb,
+    extra: extraArb(KNOWN_CELL),
+  },
+  { requiredKeys: ['at', 'formula'] },
+);
+
+/** Names must be unique: later duplicates lose their name. */
+function uniqueNames(cells: CellDoc[]): CellDoc[] {
+  const seen = new Set<string>();
+  return cells.map((cell) => {
+    if (cell.name === undefined) return cell;
+    if (!seen.has(cell.name)) {
+      seen.add(cell.name);
+      return cell;
+    }
+    const { name: _dropped, ...rest } = cell;
+    return rest;
+  });
+}
+
+const sheetArb: fc.Arbitrary<SheetDoc> = fc.record(
+  {
+    gradsheet: fc.constant(1 as const),
+    title: textArb,
+    notes: textArb,
+    cells: fc.uniqueArray(cellArb, { selector: (cell) => cell.at, maxLength: 8 }).map(uniqueNames),
+    extra: extraArb(KNOWN_TOP),
+  },
+  { requiredKeys: ['gradsheet', 'cells'] },
+);
+
+function sorted(doc: SheetDoc): SheetDoc {
+  return { ...doc, cells: [...doc.cells].sort((a, b) => compareAddresses(a.at, b.at)) };
+}
+
+function neverThrows(input: unknown): ReadResult {
+  let result: ReadResult | undefined;
+  expect(() => {
+    result = readSheet(input as string);
+  }).not.toThrow();
+  const r = result!;
+  if (r.ok) expect(() => writeSheet(r.doc)).not.toThrow();
+  else expect(typeof r.error === 'string' && r.error.length > 0).toBe(true);
+  return r;
+}
+
+describe('readSheet and writeSheet: properties', () => {
+  it('readSheet(writeSheet(doc)) gives the doc back, cells sorted, and writing it again gives identical text', () => {
+    fc.assert(
+      fc.property(sheetArb, (doc) => {
+        const text = writeSheet(doc);
+        const back = readOk(text);
+        expect(back.doc).toEqual(sorted(doc));
+        expect(writeSheet(back.doc)).toBe(text);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('readSheet never throws on random strings', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => void neverThrows(s)), { numRuns: 5000 });
+    fc.assert(fc.property(fc.string(), (s) => void neverThrows(s)), { numRuns: 3000 });
+  });
+
+  it('readSheet never throws on random JSON', () => {
+    fc.assert(fc.property(fc.json(), (s) => void neverThrows(s)), { numRuns: 5000 });
+  });
+
+  it('readSheet never throws on anything, as JSON or not a string at all', () => {
+    fc.assert(
+      fc.property(fc.anything(), (v) => {
+        neverThrows(v);
+        const text = JSON.stringify(v);
+        if (typeof text === 'string') neverThrows(text);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('readSheet never throws on sheet-shaped JSON with random fields', () => {
+    const field = fc.oneof(fc.constantFrom(...KNOWN_TOP, ...KNOWN_CELL, '__proto__'), fc.string({ maxLength: 4 }));
+    const valueArb = fc.oneof(fc.jsonValue({ maxDepth: 3 }), addressArb, matrixArb, fc.constant([[1, 2], [3]]));
+    const cellish = fc.dictionary(field, valueArb, { maxKeys: 6 });
+    const sheetish = fc.record({ gradsheet: fc.oneof(fc.constant(1), fc.jsonValue({ maxDepth: 1 })), cells: fc.array(cellish, { maxLength: 5 }) });
+    fc.assert(fc.property(sheetish, (v) => void neverThrows(JSON.stringify(v))), { numRuns: 5000 });
+  });
+
+  it('readSheet never throws on a written sheet with a random edit, and accepts only what writes back', () => {
+    const edited = fc.tuple(sheetArb, fc.nat(), fc.nat({ max: 20 }), fc.string({ maxLength: 5 })).map(([doc, at, cut, insert]) => {
+      const text = writeSheet(doc);
+      const i = at % (text.length + 1);
+      return text.slice(0, i) + insert + text.slice(i + cut);
+    });
+    fc.assert(
+      fc.property(edited, (text) => {
+        const r = neverThrows(text);
+        if (r.ok) expect(readOk(writeSheet(r.doc)).doc).toEqual(sorted(r.doc));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
