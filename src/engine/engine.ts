@@ -8,8 +8,8 @@ import { ParseError, parseFormula } from './formula/parse';
 import { renameInFormula } from './formula/rewrite';
 import { backpropCell } from './eval/backward';
 import { type CellError, type ForwardEnv, UpstreamError, isCellError, runForward } from './eval/forward';
-import { type Program, type Resolver, UnknownNameError, compile } from './eval/program';
-import { Marks, cycleMembers, reach, topoOrder } from './graph/order';
+import { type Compiled, type Program, type Resolver, UnknownNameError, compile } from './eval/program';
+import { Marks, findCycles, reach, topoOrder } from './graph/order';
 import type { OpMeta } from './ops/define';
 import { relativeError } from './ops/verify';
 import { createRegistry, type Registry } from './ops/registry';
@@ -122,6 +122,8 @@ interface Cell {
   note: string | null;
   param: Value | null;
   prog: Program | null;
+  /** Cell ids behind the program's links. */
+  links: number[];
   compileError: CellError | null;
   mentions: Set<string>;
   deps: number[];
@@ -159,6 +161,8 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
   let indeg = new Int32Array(1024);
   const listeners = new Set<(c: ChangeSet) => void>();
   const gradCache = new Map<number, Gradients>();
+  /** Compiled programs by structure (see eval/program.ts): shared between cells. */
+  const programs = new Map<string, Program>();
   let activeGradCell: number | null = null;
   let batchDepth = 0;
   let pendingDirty = new Set<number>();
@@ -182,7 +186,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
     if (id === undefined) {
       id = cells.length;
       cells.push({
-        id, at, name: null, formula: '', note: null, param: null, prog: null, compileError: null,
+        id, at, name: null, formula: '', note: null, param: null, prog: null, links: [], compileError: null,
         mentions: new Set(), deps: [], users: [], value: null, error: emptyError(at), slots: [], meta: {}, version: 0,
       });
       byAt.set(at, id);
@@ -214,21 +218,31 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
   function recompileCell(c: Cell): void {
     for (const n of c.mentions) mentionedBy.get(n)?.delete(c.id);
     c.mentions = new Set();
-    let prog: Program | null = null;
+    let compiled: Compiled | null = null;
     let err: CellError | null = null;
     if (c.formula.trim() !== '') {
       try {
-        prog = compile(parseFormula(c.formula), registry, resolver, c.mentions);
+        compiled = compile(parseFormula(c.formula), registry, resolver, c.mentions);
       } catch (e) {
         err = toCellError(e);
       }
     }
+    let prog: Program | null = null;
+    if (compiled) {
+      // Share one program among cells with the same formula structure.
+      prog = programs.get(compiled.program.key) ?? compiled.program;
+      if (prog === compiled.program) {
+        if (programs.size > 100_000) programs.clear();
+        programs.set(prog.key, prog);
+      }
+    }
+    c.links = compiled ? compiled.links : [];
     for (const n of c.mentions) {
       let s = mentionedBy.get(n);
       if (!s) mentionedBy.set(n, (s = new Set()));
       s.add(c.id);
     }
-    setDeps(c, prog ? prog.deps : []);
+    setDeps(c, compiled ? compiled.deps : []);
     c.prog = prog;
     c.compileError = err;
     pendingDirty.add(c.id);
@@ -236,6 +250,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
   }
 
   function setDeps(c: Cell, deps: number[]): void {
+    if (sameList(c.deps, deps)) return; // re-typing a number keeps the edges (and cached orders)
     structureVersion++;
     for (const d of c.deps) {
       const u = cells[d].users;
@@ -248,6 +263,12 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
     c.deps = deps;
     for (const d of deps) cells[d].users.push(c.id);
     pendingStructure = true;
+  }
+
+  function sameList(a: readonly number[], b: readonly number[]): boolean {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
   }
 
   function recompileMentions(name: string): void {
@@ -288,7 +309,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
       return;
     }
     try {
-      c.value = runForward(c.prog, c.slots, env, c.meta);
+      c.value = runForward(c.prog, c.links, c.slots, env, c.meta);
       c.error = null;
     } catch (e) {
       c.value = null;
@@ -332,13 +353,19 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
   }
 
   function markCycles(leftover: number[]): void {
-    const onCycle = cycleMembers(leftover, (id) => cells[id].users);
-    const members = [...onCycle].map((id) => cells[id].at).sort(compareAddresses);
-    const text = members.length > 6 ? `${members.slice(0, 6).join(' → ')} …` : members.join(' → ');
-    for (const id of onCycle) {
-      const c = cells[id];
-      c.value = null;
-      c.error = { kind: 'CYCLE', message: `circular reference: ${text}` };
+    const onCycle = new Set<number>();
+    for (const cycle of findCycles(leftover, (id) => cells[id].users)) {
+      const members = cycle.map((id) => cells[id].at).sort(compareAddresses);
+      const text = members.length > 6 ? `${members.slice(0, 6).join(' → ')} …` : members.join(' → ');
+      for (const id of cycle) {
+        const c = cells[id];
+        onCycle.add(id);
+        c.version++; // cached gradients of a loss pulled into a cycle are stale
+        c.meta = {};
+        c.value = null;
+        c.slots.length = 0;
+        c.error = { kind: 'CYCLE', message: `circular reference: ${text}` };
+      }
     }
     // The rest depend on a cycle: evaluate them in order now that cycle cells hold errors.
     const rest = leftover.filter((id) => !onCycle.has(id));
@@ -405,7 +432,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
         const id = up[k];
         const c = cells[id];
         const g = adj[id];
-        if (g !== undefined && c.prog && c.param === null && !c.error) backpropCell(c.prog, c.slots, g, add, scratchAdj);
+        if (g !== undefined && c.prog && c.param === null && !c.error) backpropCell(c.prog, c.links, c.slots, g, add, scratchAdj);
       }
       // Upstream cells with no differentiable path to L (labels, comparisons, sizes) still
       // show ∂L/∂cell = 0; they are remembered so the gradient check does not difference them.
@@ -498,7 +525,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
         const c = cells[id];
         if (c.param !== null || !c.prog) continue;
         try {
-          scratch.set(id, runForward(c.prog, slots, scratchEnv, {}));
+          scratch.set(id, runForward(c.prog, c.links, slots, scratchEnv, {}));
         } catch (e) {
           scratch.set(id, toCellError(e));
         }
@@ -528,7 +555,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
   function lossCellOf(c: Cell): number | null {
     if (!c.prog) return null;
     const last = c.prog.instrs[c.prog.instrs.length - 1];
-    return last.t === 'grad' && last.wrt < 0 ? last.loss : null;
+    return last.t === 'grad' && last.wrt < 0 ? c.links[last.loss] : null;
   }
 
   function gradCellIds(): number[] {
@@ -685,7 +712,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
         const ug = G.adj[uid];
         if (!inUp.has(uid) || ug === undefined || !u.prog || u.error || u.param !== null) continue;
         let part: Value | undefined;
-        backpropCell(u.prog, u.slots, ug, (cell, contribution) => {
+        backpropCell(u.prog, u.links, u.slots, ug, (cell, contribution) => {
           if (cell === id) part = part === undefined ? contribution : addValues(part, contribution);
         }, []);
         if (part === undefined) continue;

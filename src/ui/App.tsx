@@ -41,7 +41,6 @@ export function App(props: AppProps) {
   const isFunction = (n: string) => ws.engine.registry.has(n);
   const ws = createWorkspace();
   const boot = props.doc ? { doc: props.doc, alert: null, firstRun: false, source: 'autosave' as const } : bootSheet(hash, storage, isFunction);
-  ws.engine.load(boot.doc);
   // Title and notes come with the document; loading at start is not an undoable edit.
   ws.load(boot.doc, 'open');
   ws.history.clear();
@@ -110,8 +109,8 @@ export function App(props: AppProps) {
     <div class="app">
       <Toolbar ctl={ctl} examples={examples} helpOpen={helpOpen()} toggleHelp={() => setHelpOpen(!helpOpen())} pageUrl={() => (typeof location !== 'undefined' ? location.href : 'http://localhost/')} />
       <Show when={ctl.alert()}>
-        <div class="alert" role="alert">
-          <span>{ctl.alert()}</span>
+        <div class="alert">
+          <span role="alert">{ctl.alert()}</span>
           <button aria-label="Dismiss message" onClick={() => ctl.setAlert(null)}>
             ×
           </button>

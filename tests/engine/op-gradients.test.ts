@@ -312,6 +312,7 @@ function numericVjp(op: OpDef, args: Value[], k: number, g: Value): Value {
 const registry = createRegistry();
 const differentiable = registry.all().filter((op) => op.forward && op.vjp);
 const composite = registry.all().filter((op) => op.expand);
+const withScalarPath = registry.all().filter((op) => op.scalar);
 
 describe('op gradients', () => {
   it('every registry op is gradient-checked here or declared non-differentiable', () => {
@@ -376,6 +377,60 @@ describe('op gradients', () => {
         const err = relativeError(analytic, numeric);
         if (!(err <= TOL)) failures.push(`${where}: relative error ${err.toExponential(2)}`);
       }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('scalar fast paths are complete: scalarVjp has a scalar forward and one entry per VJP, null where the VJP is null', () => {
+    const problems: string[] = [];
+    for (const op of registry.all()) {
+      if (op.scalar && (!op.forward || op.maxArgs > 2)) problems.push(`${op.name}: scalar fast path without a forward, or more than 2 arguments`);
+      if (!op.scalarVjp) continue;
+      if (!op.scalar || !op.vjp) {
+        problems.push(`${op.name}: scalarVjp without scalar and vjp`);
+        continue;
+      }
+      if (op.scalarVjp.length !== op.vjp.length) problems.push(`${op.name}: ${op.scalarVjp.length} scalar VJPs for ${op.vjp.length} VJPs`);
+      op.vjp.forEach((v, k) => {
+        if (!v !== !op.scalarVjp![k]) problems.push(`${op.name}: argument ${k} has ${v ? 'a' : 'no'} VJP but ${op.scalarVjp![k] ? 'a' : 'no'} scalar VJP`);
+      });
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it.each(withScalarPath.map((op) => [op.name, op] as const))('%s: the scalar fast path equals forward, and its VJPs equal the general VJPs and finite differences', (name, op) => {
+    const spec = GRADIENT_CASES[name];
+    const failures: string[] = [];
+    // All-number cases of the op's table, drawn with several seeds.
+    const cases: Case[] = [];
+    for (let seed = 0; seed < 8; seed++) {
+      if (spec) cases.push(...spec.cases(makeRandom(hash(name) + seed)).filter((c) => c.args.every((a) => typeof a === 'number')));
+      else if (!op.vjp) cases.push({ label: 'random', args: Array.from({ length: op.minArgs }, () => s(makeRandom(seed), -2, 2)) });
+    }
+    expect(cases.length, `${name} has a scalar fast path but no all-number case in GRADIENT_CASES`).toBeGreaterThan(0);
+    const rand = makeRandom(hash(name) ^ 0x5eed);
+    for (const { label, args, skip } of cases) {
+      const [a, b = 0] = args as number[];
+      const out = forward(op, args);
+      const fast = op.scalar!(a, b);
+      if (!(Object.is(fast, out) || Math.abs(fast - (out as number)) <= 1e-15 * Math.abs(out as number))) {
+        failures.push(`${name}(${label} ${a}, ${b}): scalar gives ${fast}, forward gives ${String(out)}`);
+      }
+      if (!op.scalarVjp) continue;
+      const g = s(rand, -2, 2);
+      op.scalarVjp.forEach((rule, k) => {
+        if (!rule) return;
+        const d = rule(g, a, b, fast);
+        const general = op.vjp![k]!(g, args, out);
+        if (typeof general !== 'number' || Math.abs(d - general) > 1e-14 * Math.max(1, Math.abs(general))) {
+          failures.push(`${name}(${a}, ${b}) argument ${k}: scalar VJP ${d}, general VJP ${String(general)}`);
+        }
+        if (skip?.includes(k)) return;
+        const xs = [a, b];
+        const f = (x: number) => { const v = xs.slice(); v[k] = x; return op.scalar!(v[0], v[1]); };
+        const numeric = (g * (f(xs[k] + H) - f(xs[k] - H))) / (2 * H);
+        if (!(relativeError(d, numeric) <= TOL)) failures.push(`${name}(${a}, ${b}) argument ${k}: scalar VJP ${d}, finite differences ${numeric}`);
+      });
     }
     expect(failures).toEqual([]);
   });

@@ -4,6 +4,9 @@ import { readSheet, writeSheet, findJsonSyntaxError, SHEET_LIMITS, type ReadResu
 import type { CellDoc, SheetDoc } from '../../src/engine/sheet/document';
 import { compareAddresses, formatAddress, MAX_COL, MAX_ROW, nameProblem } from '../../src/engine/formula/address';
 
+/** GRADSHEET_FC_SCALE=10 multiplies the property runs, for a deeper search than the everyday one. */
+const SCALE = Math.max(1, Number(process.env.GRADSHEET_FC_SCALE) || 1);
+
 // The example of FORMAT.md, verbatim: writeSheet must reproduce it byte for byte.
 const FORMAT_EXAMPLE = `{
   "gradsheet": 1,
@@ -120,7 +123,7 @@ describe('readSheet: text that is not JSON', () => {
         }
         expect(findJsonSyntaxError(text) === null).toBe(valid);
       }),
-      { numRuns: 500 },
+      { numRuns: 500 * SCALE },
     );
   });
 });
@@ -476,6 +479,7 @@ describe('writeSheet', () => {
 
 // --- Properties -------------------------------------------------------------------------------
 
+
 const KNOWN_TOP = ['gradsheet', 'title', 'notes', 'cells'];
 const KNOWN_CELL = ['at', 'name', 'formula', 'value', 'note'];
 
@@ -556,17 +560,17 @@ describe('readSheet and writeSheet: properties', () => {
         expect(back.doc).toEqual(sorted(doc));
         expect(writeSheet(back.doc)).toBe(text);
       }),
-      { numRuns: 300 },
+      { numRuns: 300 * SCALE },
     );
   });
 
   it('readSheet never throws on random strings', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => void neverThrows(s)), { numRuns: 500 });
-    fc.assert(fc.property(fc.string(), (s) => void neverThrows(s)), { numRuns: 300 });
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => void neverThrows(s)), { numRuns: 500 * SCALE });
+    fc.assert(fc.property(fc.string(), (s) => void neverThrows(s)), { numRuns: 300 * SCALE });
   });
 
   it('readSheet never throws on random JSON', () => {
-    fc.assert(fc.property(fc.json(), (s) => void neverThrows(s)), { numRuns: 500 });
+    fc.assert(fc.property(fc.json(), (s) => void neverThrows(s)), { numRuns: 500 * SCALE });
   });
 
   it('readSheet never throws on anything, as JSON or not a string at all', () => {
@@ -576,7 +580,7 @@ describe('readSheet and writeSheet: properties', () => {
         const text = JSON.stringify(v);
         if (typeof text === 'string') neverThrows(text);
       }),
-      { numRuns: 300 },
+      { numRuns: 300 * SCALE },
     );
   });
 
@@ -585,7 +589,7 @@ describe('readSheet and writeSheet: properties', () => {
     const valueArb = fc.oneof(fc.jsonValue({ maxDepth: 3 }), addressArb, matrixArb, fc.constant([[1, 2], [3]]));
     const cellish = fc.dictionary(field, valueArb, { maxKeys: 6 });
     const sheetish = fc.record({ gradsheet: fc.oneof(fc.constant(1), fc.jsonValue({ maxDepth: 1 })), cells: fc.array(cellish, { maxLength: 5 }) });
-    fc.assert(fc.property(sheetish, (v) => void neverThrows(JSON.stringify(v))), { numRuns: 500 });
+    fc.assert(fc.property(sheetish, (v) => void neverThrows(JSON.stringify(v))), { numRuns: 500 * SCALE });
   });
 
   it('readSheet never throws on a written sheet with a random edit, and accepts only what writes back', () => {
@@ -599,7 +603,7 @@ describe('readSheet and writeSheet: properties', () => {
         const r = neverThrows(text);
         if (r.ok) expect(readOk(writeSheet(r.doc)).doc).toEqual(sorted(r.doc));
       }),
-      { numRuns: 500 },
+      { numRuns: 500 * SCALE },
     );
   });
 });

@@ -8,7 +8,14 @@ import type { Program } from './program';
 /** Receives ∂L/∂(referenced cell) contributions: `cell` id and the part of the gradient from this formula. */
 export type Emit = (cell: number, contribution: Value) => void;
 
-export function backpropCell(prog: Program, slots: readonly Value[], seed: Value, emit: Emit, adj: (Value | undefined)[]): void {
+export function backpropCell(
+  prog: Program,
+  links: readonly number[],
+  slots: readonly Value[],
+  seed: Value,
+  emit: Emit,
+  adj: (Value | undefined)[],
+): void {
   const ins = prog.instrs;
   const n = ins.length;
   // adj is scratch shared between cells: every entry read below is written first.
@@ -20,12 +27,15 @@ export function backpropCell(prog: Program, slots: readonly Value[], seed: Value
     adj[i] = undefined;
     const it = ins[i];
     switch (it.t) {
-      case 'cell':
-        if (it.cell >= 0) emit(it.cell, g);
+      case 'cell': {
+        const id = links[it.link];
+        if (id >= 0) emit(id, g);
         break;
+      }
       case 'range': {
-        const gd = asData(g, it.cells.length);
-        for (let k = 0; k < it.cells.length; k++) emit(it.cells[k], gd[k]);
+        const n = it.rows * it.cols;
+        const gd = asData(g, n);
+        for (let k = 0; k < n; k++) emit(links[it.link + k], gd[k]);
         break;
       }
       case 'matrix': {
@@ -34,9 +44,28 @@ export function backpropCell(prog: Program, slots: readonly Value[], seed: Value
         break;
       }
       case 'op': {
-        const vjp = it.op!.vjp;
+        const op = it.op!;
+        const vjp = op.vjp;
         if (!vjp) break;
-        const a = it.args, args = it.buf;
+        const a = it.args;
+        const sv = op.scalarVjp;
+        if (sv !== undefined && typeof g === 'number') {
+          const x = slots[a[0]];
+          const y = a.length > 1 ? slots[a[1]] : 0;
+          const out = slots[i];
+          if (typeof x === 'number' && typeof y === 'number' && typeof out === 'number') {
+            for (let k = 0; k < a.length; k++) {
+              const rule = sv[k];
+              if (rule === null || ins[a[k]].t === 'const') continue;
+              const s = a[k];
+              const prev = adj[s];
+              const d = rule(g, x, y, out);
+              adj[s] = prev === undefined ? d : typeof prev === 'number' ? prev + d : addValues(prev, d);
+            }
+            break;
+          }
+        }
+        const args = it.buf;
         for (let k = 0; k < a.length; k++) args[k] = slots[a[k]];
         for (let k = 0; k < a.length; k++) {
           const rule = vjp[k];

@@ -32,8 +32,8 @@ export function isCellError(v: unknown): v is CellError {
   return typeof v === 'object' && v !== null && !(v instanceof Matrix) && 'kind' in v;
 }
 
-/** Run `prog`, filling `slots`; returns the value of the last instruction. */
-export function runForward(prog: Program, slots: Value[], env: ForwardEnv, meta: OpMeta): Value {
+/** Run `prog` for the cell whose links are `links`, filling `slots`; returns the value of the last instruction. */
+export function runForward(prog: Program, links: readonly number[], slots: Value[], env: ForwardEnv, meta: OpMeta): Value {
   const ins = prog.instrs;
   const ctx: OpContext = { meta };
   if (slots.length !== ins.length) slots.length = ins.length;
@@ -45,18 +45,21 @@ export function runForward(prog: Program, slots: Value[], env: ForwardEnv, meta:
         v = it.value;
         break;
       case 'cell': {
-        const r = env.read(it.cell);
-        if (typeof r !== 'number' && !(r instanceof Matrix)) throw new UpstreamError(upstream(r, env.label(it.cell)));
+        const id = links[it.link];
+        const r = env.read(id);
+        if (typeof r !== 'number' && !(r instanceof Matrix)) throw new UpstreamError(upstream(r, env.label(id)));
         v = r;
         break;
       }
       case 'range': {
-        const d = new Float64Array(it.cells.length);
-        for (let k = 0; k < it.cells.length; k++) {
-          const r = env.read(it.cells[k]);
+        const n = it.rows * it.cols;
+        const d = new Float64Array(n);
+        for (let k = 0; k < n; k++) {
+          const id = links[it.link + k];
+          const r = env.read(id);
           if (typeof r === 'number') d[k] = r;
-          else if (r instanceof Matrix) d[k] = toScalar(r, `range entry ${env.label(it.cells[k])}`);
-          else throw new UpstreamError(upstream(r, env.label(it.cells[k])));
+          else if (r instanceof Matrix) d[k] = toScalar(r, `range entry ${env.label(id)}`);
+          else throw new UpstreamError(upstream(r, env.label(id)));
         }
         v = new Matrix(it.rows, it.cols, d);
         break;
@@ -73,14 +76,25 @@ export function runForward(prog: Program, slots: Value[], env: ForwardEnv, meta:
         break;
       }
       case 'op': {
-        const a = it.args, args = it.buf;
+        const a = it.args;
+        const op = it.op!;
+        if (op.scalar !== undefined) {
+          // Plain numbers in, plain number out: skip the general path (the scalar sheets' hot loop).
+          const x = slots[a[0]];
+          const y = a.length > 1 ? slots[a[1]] : 0;
+          if (typeof x === 'number' && typeof y === 'number') {
+            slots[i] = op.scalar(x, y);
+            continue;
+          }
+        }
+        const args = it.buf;
         for (let k = 0; k < a.length; k++) args[k] = slots[a[k]];
         v = it.op!.forward!(args, ctx);
         break;
       }
       case 'grad':
       case 'numgrad':
-        v = env.gradient(it.t, it.loss, it.wrt);
+        v = env.gradient(it.t, links[it.loss], it.wrt < 0 ? -1 : links[it.wrt]);
         break;
     }
     slots[i] = typeof v === 'number' ? v : normalize(v);

@@ -91,16 +91,16 @@ export function topoOrder(
 }
 
 /**
- * Ids among `ids` that lie on a cycle (strongly connected components of size > 1, or a
- * self-loop), by Tarjan's algorithm with an explicit stack.
+ * The cycles among `ids`: strongly connected components of size > 1, or a self-loop, by
+ * Tarjan's algorithm with an explicit stack. Each cycle is reported on its own.
  */
-export function cycleMembers(ids: readonly number[], next: Neighbours): Set<number> {
+export function findCycles(ids: readonly number[], next: Neighbours): number[][] {
   const inSet = new Set(ids);
   const index = new Map<number, number>();
   const low = new Map<number, number>();
   const onStack = new Set<number>();
   const stack: number[] = [];
-  const result = new Set<number>();
+  const result: number[][] = [];
   let counter = 0;
   for (const root of ids) {
     if (index.has(root)) continue;
@@ -139,7 +139,7 @@ export function cycleMembers(ids: readonly number[], next: Neighbours): Set<numb
           onStack.delete(w);
           comp.push(w);
         } while (w !== top.v);
-        if (comp.length > 1 || out.includes(top.v)) for (const c of comp) result.add(c);
+        if (comp.length > 1 || out.includes(top.v)) result.push(comp);
       }
     }
   }

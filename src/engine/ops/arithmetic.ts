@@ -1,44 +1,49 @@
 // Operators: + - * / ^ @ .T, negation and comparisons. Elementwise ones broadcast as NumPy
 // does on 2-D shapes; their VJPs sum the gradient back to each input's shape.
-import { map, matmul, matmulTA, matmulTB, transpose, zip } from '../tensor/kernels';
+import { arith, map, matmul, matmulTA, matmulTB, transpose, zip } from '../tensor/kernels';
 import { OpError, type Value, shapeText } from '../tensor/value';
 import { defineOp, type OpDef } from './define';
 import { matrixArg, toShapeOf } from './helpers';
 
-const mulV = (a: Value, b: Value) => zip(a, b, (x, y) => x * y, 'gradient');
+const mulV = (a: Value, b: Value) => arith('*', a, b, 'gradient');
 
 export const add = defineOp({
   name: 'add', symbol: '+', args: 2, category: 'operator',
   signature: 'a + b', doc: 'Elementwise sum, with broadcasting.', gradDoc: 'da = g, db = g (each summed back to its shape)',
-  forward: ([a, b]) => (typeof a === 'number' && typeof b === 'number' ? a + b : zip(a, b, (x, y) => x + y, '+')),
+  forward: ([a, b]) => arith('+', a, b),
   vjp: [(g, [a]) => toShapeOf(g, a), (g, [, b]) => toShapeOf(g, b)],
+  scalar: (a, b) => a + b,
+  scalarVjp: [(g) => g, (g) => g],
 });
 
 export const sub = defineOp({
   name: 'sub', symbol: '-', args: 2, category: 'operator',
   signature: 'a - b', doc: 'Elementwise difference, with broadcasting.', gradDoc: 'da = g, db = −g',
-  forward: ([a, b]) => (typeof a === 'number' && typeof b === 'number' ? a - b : zip(a, b, (x, y) => x - y, '-')),
+  forward: ([a, b]) => arith('-', a, b),
   vjp: [(g, [a]) => toShapeOf(g, a), (g, [, b]) => toShapeOf(map(g, (x) => -x), b)],
+  scalar: (a, b) => a - b,
+  scalarVjp: [(g) => g, (g) => -g],
 });
 
 export const mul = defineOp({
   name: 'mul', symbol: '*', args: 2, category: 'operator',
   signature: 'a * b', doc: 'Elementwise product, with broadcasting (use @ for the matrix product).', gradDoc: 'da = g · b, db = g · a',
-  forward: ([a, b]) => (typeof a === 'number' && typeof b === 'number' ? a * b : zip(a, b, (x, y) => x * y, '*')),
-  vjp: [
-    (g, [a, b]) => (typeof g === 'number' && typeof b === 'number' ? g * b : toShapeOf(mulV(g, b), a)),
-    (g, [a, b]) => (typeof g === 'number' && typeof a === 'number' ? g * a : toShapeOf(mulV(g, a), b)),
-  ],
+  forward: ([a, b]) => arith('*', a, b),
+  vjp: [(g, [a, b]) => toShapeOf(mulV(g, b), a), (g, [a, b]) => toShapeOf(mulV(g, a), b)],
+  scalar: (a, b) => a * b,
+  scalarVjp: [(g, _a, b) => g * b, (g, a) => g * a],
 });
 
 export const div = defineOp({
   name: 'div', symbol: '/', args: 2, category: 'operator',
   signature: 'a / b', doc: 'Elementwise quotient, with broadcasting.', gradDoc: 'da = g / b, db = −g · a / b²',
-  forward: ([a, b]) => (typeof a === 'number' && typeof b === 'number' ? a / b : zip(a, b, (x, y) => x / y, '/')),
+  forward: ([a, b]) => arith('/', a, b),
   vjp: [
-    (g, [a, b]) => toShapeOf(zip(g, b, (x, y) => x / y, 'gradient'), a),
+    (g, [a, b]) => toShapeOf(arith('/', g, b, 'gradient'), a),
     (g, [a, b], out) => toShapeOf(zip(mulV(g, out), b, (x, y) => -x / y, 'gradient'), b),
   ],
+  scalar: (a, b) => a / b,
+  scalarVjp: [(g, _a, b) => g / b, (g, _a, b, out) => (-g * out) / b],
 });
 
 function powGradBase(x: number, y: number): number {
@@ -56,7 +61,9 @@ export const pow = defineOp({
   name: 'pow', symbol: '^', args: 2, category: 'binary',
   signature: 'pow(a, b)', doc: 'Elementwise power a^b (also written a ^ b or a ** b).',
   gradDoc: 'da = g · b · a^(b−1), db = g · a^b · ln a (0 where a ≤ 0)',
-  forward: ([a, b]) => (typeof a === 'number' && typeof b === 'number' ? Math.pow(a, b) : zip(a, b, Math.pow, '^')),
+  forward: ([a, b]) => zip(a, b, Math.pow, '^'),
+  scalar: Math.pow,
+  scalarVjp: [(g, a, b) => g * powGradBase(a, b), (g, a, _b, out) => g * powGradExp(a, out)],
   vjp: [
     (g, [a, b]) => toShapeOf(mulV(g, zip(a, b, powGradBase, 'gradient')), a),
     // out already has the broadcast shape, so a broadcasts against it directly.
@@ -67,8 +74,10 @@ export const pow = defineOp({
 export const neg = defineOp({
   name: 'neg', symbol: '-x', args: 1, category: 'operator',
   signature: '-x', doc: 'Negation. -x^2 is −(x²), as in mathematics.', gradDoc: 'dx = −g',
-  forward: ([a]) => (typeof a === 'number' ? -a : map(a, (x) => -x)),
-  vjp: [(g) => (typeof g === 'number' ? -g : map(g, (x) => -x))],
+  forward: ([a]) => map(a, (x) => -x),
+  vjp: [(g) => map(g, (x) => -x)],
+  scalar: (a) => -a,
+  scalarVjp: [(g) => -g],
 });
 
 export const matmulOp = defineOp({

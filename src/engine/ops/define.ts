@@ -54,6 +54,13 @@ export interface OpDef {
    * (sizes, seeds, labels, axis). Absent entirely for ops with zero gradient everywhere.
    */
   readonly vjp?: readonly (Vjp | null)[];
+  /**
+   * Optional fast path for plain numbers, used when every input is a number: the same
+   * function (`b` is 0 for one-argument ops). The op tests check it against `forward`.
+   */
+  readonly scalar?: (a: number, b: number) => number;
+  /** Optional fast-path VJPs on plain numbers, aligned with `vjp`; checked against it. */
+  readonly scalarVjp?: readonly (((g: number, a: number, b: number, out: number) => number) | null)[];
   /** Evaluated by the engine itself (grad, numgrad): they read other cells, not values. */
   readonly engineOp?: 'grad' | 'numgrad';
 }

@@ -1,7 +1,7 @@
 // Elementwise functions of one value, and max/min of two. Non-differentiable points
 // follow PyTorch: relu'(0) = 0, abs'(0) = 0, max/min send the gradient to `a` on ties.
 import { map, zip } from '../tensor/kernels';
-import type { Value } from '../tensor/value';
+import { Matrix, type Value } from '../tensor/value';
 import { defineOp, type OpDef } from './define';
 import { call, sigmoidScalar, toShapeOf } from './helpers';
 
@@ -16,13 +16,10 @@ function unary(
   return defineOp({
     name, args: 1, category: 'elementwise',
     signature: `${name}(x)`, doc, gradDoc,
-    forward: ([a]) => (typeof a === 'number' ? f(a) : map(a, f)),
-    vjp: [
-      (g, [a], out) => {
-        if (typeof a === 'number' && typeof g === 'number') return g * df(a, out as number);
-        return zip(g, zip(a, out, df, name), (u, v) => u * v, name);
-      },
-    ],
+    forward: ([a]) => map(a, f),
+    vjp: [(g, [a], out) => zip(g, zip(a, out, df, name), (u, v) => u * v, name)],
+    scalar: f,
+    scalarVjp: [(g, a, _b, out) => g * df(a, out)],
   });
 }
 
@@ -33,7 +30,32 @@ export const elementwiseOps: OpDef[] = [
   unary('abs', 'Absolute value.', "dx = g · sign(x) (abs'(0) = 0)", Math.abs, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0)),
   unary('tanh', 'Hyperbolic tangent.', 'dx = g · (1 − tanh(x)²)', Math.tanh, (_x, y) => 1 - y * y),
   unary('sigmoid', 'Logistic function 1/(1+e^−x), stable for large |x|.', 'dx = g · σ(x)(1 − σ(x))', sigmoidScalar, (_x, y) => y * (1 - y)),
-  unary('relu', 'Rectified linear unit max(0, x).', "dx = g where x > 0, else 0 (relu'(0) = 0)", (x) => (x > 0 ? x : 0), (x) => (x > 0 ? 1 : 0)),
+  defineOp({
+    name: 'relu', args: 1, category: 'elementwise',
+    signature: 'relu(x)', doc: 'Rectified linear unit max(0, x).', gradDoc: "dx = g where x > 0, else 0 (relu'(0) = 0)",
+    // Written out (no per-element callback): relu sits on the widest matrices of an MLP.
+    forward: ([a]) => {
+      if (typeof a === 'number') return a > 0 ? a : 0;
+      const d = a.data, out = new Float64Array(d.length);
+      for (let i = 0; i < d.length; i++) out[i] = d[i] > 0 ? d[i] : 0;
+      return new Matrix(a.rows, a.cols, out);
+    },
+    vjp: [
+      (g, [a]) => {
+        if (typeof a === 'number') return typeof g === 'number' ? (a > 0 ? g : 0) : map(g, (u) => (a > 0 ? u : 0));
+        const d = a.data, out = new Float64Array(d.length);
+        if (typeof g === 'number') {
+          for (let i = 0; i < d.length; i++) if (d[i] > 0) out[i] = g;
+        } else {
+          const G = g.data;
+          for (let i = 0; i < d.length; i++) if (d[i] > 0) out[i] = G[i];
+        }
+        return new Matrix(a.rows, a.cols, out);
+      },
+    ],
+    scalar: (x) => (x > 0 ? x : 0),
+    scalarVjp: [(g, x) => (x > 0 ? g : 0)],
+  }),
   defineOp({
     name: 'square', args: 1, category: 'elementwise',
     signature: 'square(x)', doc: 'x², elementwise (composite: x * x).', gradDoc: 'dx = 2 · g · x (from x * x)',

@@ -1,7 +1,7 @@
 // Row-wise softmax and logsumexp, the losses, and the label helpers of classification.
 // Everything subtracts the row maximum first, so scores in the thousands stay finite.
 import { zip } from '../tensor/kernels';
-import { Matrix, OpError, type Value, shapeText } from '../tensor/value';
+import { Matrix, OpError, type Value, checkSize, shapeText } from '../tensor/value';
 import { defineOp, type OpDef } from './define';
 import { call, intArg, matrixArg } from './helpers';
 
@@ -183,6 +183,7 @@ export const neuralOps: OpDef[] = [
       const k = intArg(kv, 'onehot: K', 1);
       const L = matrixArg(l);
       if (L.cols !== 1 && L.rows !== 1) throw new OpError('SHAPE', `onehot: labels must be a column or row of indices, got ${shapeText(l)}`);
+      checkSize(L.data.length, k); // K comes from the formula: the allocation limit applies
       return targetsFor(new Matrix(L.data.length, k, new Float64Array(0)), new Matrix(L.data.length, 1, L.data), 'onehot');
     },
   }),

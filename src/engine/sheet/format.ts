@@ -140,7 +140,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-interface SyntaxProblem {
+export interface SyntaxProblem {
   pos: number;
   what: string;
 }

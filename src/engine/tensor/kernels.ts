@@ -1,7 +1,7 @@
 // Numeric kernels over Values: NumPy broadcasting on 2-D shapes, its inverse (unbroadcast),
 // matrix products in the three orientations backprop needs, transposes and axis sums.
 // Loops are plain typed-array loops: they are the whole cost of batched mode.
-import { Matrix, OpError, type Value, shapeText } from './value';
+import { Matrix, OpError, type Value, checkSize, shapeText } from './value';
 
 /** Shape of broadcasting a with b (NumPy rules on 2-D), or an OpError naming both shapes. */
 export function broadcastShape(ar: number, ac: number, br: number, bc: number, what: string): [number, number] {
@@ -29,6 +29,7 @@ export function zip(a: Value, b: Value, f: (x: number, y: number) => number, wha
     return new Matrix(a.rows, a.cols, out);
   }
   const [r, c] = broadcastShape(a.rows, a.cols, b.rows, b.cols, what);
+  checkSize(r, c); // an n×1 against a 1×m broadcasts to n·m entries: the allocation limit applies
   const out = new Float64Array(r * c);
   const ad = a.data, bd = b.data;
   if (a.rows === r && a.cols === c && b.rows === r && b.cols === c) {
@@ -40,6 +41,46 @@ export function zip(a: Value, b: Value, f: (x: number, y: number) => number, wha
     for (let i = 0; i < r; i++) {
       const ao = i * ars, bo = i * brs, oo = i * c;
       for (let j = 0; j < c; j++) out[oo + j] = f(ad[ao + j * acs], bd[bo + j * bcs]);
+    }
+  }
+  return new Matrix(r, c, out);
+}
+
+export type ArithOp = '+' | '-' | '*' | '/';
+
+/**
+ * a (+ − × ÷) b with broadcasting, written out loop by loop: a generic zip calls its
+ * function per element through a megamorphic call, about 5× slower on large matrices.
+ */
+export function arith(op: ArithOp, a: Value, b: Value, what: string = op): Value {
+  if (typeof a === 'number' && typeof b === 'number') {
+    return op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : a / b;
+  }
+  const A = typeof a === 'number' ? Float64Array.of(a) : a.data;
+  const B = typeof b === 'number' ? Float64Array.of(b) : b.data;
+  const ar = typeof a === 'number' ? 1 : a.rows, ac = typeof a === 'number' ? 1 : a.cols;
+  const br = typeof b === 'number' ? 1 : b.rows, bc = typeof b === 'number' ? 1 : b.cols;
+  const [r, c] = broadcastShape(ar, ac, br, bc, what);
+  checkSize(r, c); // as in zip: broadcasting may outgrow both operands
+  const out = new Float64Array(r * c);
+  const ars = ar === 1 ? 0 : ac, acs = ac === 1 ? 0 : 1;
+  const brs = br === 1 ? 0 : bc, bcs = bc === 1 ? 0 : 1;
+  for (let i = 0; i < r; i++) {
+    const ao = i * ars, bo = i * brs, o = i * c;
+    if (acs === 1 && bcs === 1) {
+      switch (op) {
+        case '+': for (let j = 0; j < c; j++) out[o + j] = A[ao + j] + B[bo + j]; break;
+        case '-': for (let j = 0; j < c; j++) out[o + j] = A[ao + j] - B[bo + j]; break;
+        case '*': for (let j = 0; j < c; j++) out[o + j] = A[ao + j] * B[bo + j]; break;
+        case '/': for (let j = 0; j < c; j++) out[o + j] = A[ao + j] / B[bo + j]; break;
+      }
+    } else {
+      switch (op) {
+        case '+': for (let j = 0; j < c; j++) out[o + j] = A[ao + j * acs] + B[bo + j * bcs]; break;
+        case '-': for (let j = 0; j < c; j++) out[o + j] = A[ao + j * acs] - B[bo + j * bcs]; break;
+        case '*': for (let j = 0; j < c; j++) out[o + j] = A[ao + j * acs] * B[bo + j * bcs]; break;
+        case '/': for (let j = 0; j < c; j++) out[o + j] = A[ao + j * acs] / B[bo + j * bcs]; break;
+      }
     }
   }
   return new Matrix(r, c, out);
@@ -123,33 +164,53 @@ export function transpose(a: Value): Value {
   return new Matrix(c, r, out);
 }
 
-/** C = A·B (m×k · k×n), i-k-j order so the inner loop runs along rows of B and C. */
+// Loop orders: the innermost loop should run long. With a narrow result (n < NARROW, e.g.
+// the 3 class scores of the spiral) the textbook i-k-j order has a 3-long inner loop, so the
+// narrow cases run dot products along the long dimension instead.
+const NARROW = 8;
+
+/** C = A·B (m×k · k×n). */
 export function matmul(a: Matrix, b: Matrix): Matrix {
   const m = a.rows, k = a.cols, n = b.cols;
   if (b.rows !== k) throw new OpError('SHAPE', `matrix product: ${m}×${k} @ ${b.rows}×${n} (inner sizes ${k} and ${b.rows} differ)`);
+  checkSize(m, n); // an outer product n×1 @ 1×m is larger than both factors
   const C = new Float64Array(m * n);
   const A = a.data, B = b.data;
+  if (n < NARROW && k >= NARROW) {
+    for (let i = 0; i < m; i++) {
+      const ao = i * k;
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += A[ao + p] * B[p * n + j];
+        C[i * n + j] = s;
+      }
+    }
+    return new Matrix(m, n, C);
+  }
   const finite = new Int8Array(k);
   for (let i = 0; i < m; i++) {
     const co = i * n;
     for (let p = 0; p < k; p++) {
       const av = A[i * k + p];
+      // ReLU outputs are half zeros; skipping them is exact only when that row of B is finite (0·∞ is NaN).
+      if (av === 0 && allFinite(B, p * n, 1, n, finite, p)) continue;
       const bo = p * n;
-      // Skipping zeros is only exact when the row of B is finite (0 · ∞ is NaN, as in NumPy).
-      if (av === 0 && rowIsFinite(B, bo, n, finite, p)) continue;
       for (let j = 0; j < n; j++) C[co + j] += av * B[bo + j];
     }
   }
   return new Matrix(m, n, C);
 }
 
-/** Whether B[off … off+n) is all finite, remembered in memo[row] (0 unknown, 1 yes, 2 no). */
-function rowIsFinite(B: Float64Array, off: number, n: number, memo: Int8Array, row: number): boolean {
-  if (memo[row] === 0) {
-    memo[row] = 1;
-    for (let j = 0; j < n; j++) if (!Number.isFinite(B[off + j])) { memo[row] = 2; break; }
+/**
+ * Whether the `count` entries of B from `off` in steps of `stride` are all finite, remembered in
+ * memo[slot] (0 unknown, 1 yes, 2 no): the matrix products skip zeros of A only then, since 0·∞ is NaN.
+ */
+function allFinite(B: Float64Array, off: number, stride: number, count: number, memo: Int8Array, slot: number): boolean {
+  if (memo[slot] === 0) {
+    memo[slot] = 1;
+    for (let q = 0; q < count; q++) if (!Number.isFinite(B[off + q * stride])) { memo[slot] = 2; break; }
   }
-  return memo[row] === 1;
+  return memo[slot] === 1;
 }
 
 /** C = Aᵀ·B (A m×k, B m×n → k×n) without materialising Aᵀ: the weight gradient Xᵀ·δ. */
@@ -157,12 +218,22 @@ export function matmulTA(a: Matrix, b: Matrix): Matrix {
   const m = a.rows, k = a.cols, n = b.cols;
   const C = new Float64Array(k * n);
   const A = a.data, B = b.data;
+  if (n < NARROW && m >= NARROW) {
+    for (let p = 0; p < k; p++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let i = 0; i < m; i++) s += A[i * k + p] * B[i * n + j];
+        C[p * n + j] = s;
+      }
+    }
+    return new Matrix(k, n, C);
+  }
   const finite = new Int8Array(m);
   for (let i = 0; i < m; i++) {
     const bo = i * n, ao = i * k;
     for (let p = 0; p < k; p++) {
       const av = A[ao + p];
-      if (av === 0 && rowIsFinite(B, bo, n, finite, i)) continue;
+      if (av === 0 && allFinite(B, bo, 1, n, finite, i)) continue;
       const co = p * n;
       for (let j = 0; j < n; j++) C[co + j] += av * B[bo + j];
     }
@@ -175,6 +246,18 @@ export function matmulTB(a: Matrix, b: Matrix): Matrix {
   const m = a.rows, n = a.cols, k = b.rows;
   const C = new Float64Array(m * k);
   const A = a.data, B = b.data;
+  if (n < NARROW && k >= NARROW) {
+    const finite = new Int8Array(n);
+    for (let i = 0; i < m; i++) {
+      const co = i * k, ao = i * n;
+      for (let j = 0; j < n; j++) {
+        const av = A[ao + j];
+        if (av === 0 && allFinite(B, j, n, k, finite, j)) continue;
+        for (let p = 0; p < k; p++) C[co + p] += av * B[p * n + j];
+      }
+    }
+    return new Matrix(m, k, C);
+  }
   for (let i = 0; i < m; i++) {
     const ao = i * n;
     for (let p = 0; p < k; p++) {
@@ -190,7 +273,7 @@ export function matmulTB(a: Matrix, b: Matrix): Matrix {
 /** a + b for gradient accumulation (same shape, or either a number). */
 export function addValues(a: Value, b: Value): Value {
   if (typeof a === 'number' && typeof b === 'number') return a + b;
-  return zip(a, b, (x, y) => x + y, 'gradient sum');
+  return arith('+', a, b, 'gradient sum');
 }
 
 /** A value of the given shape filled with x (a number when 1×1). */

@@ -52,6 +52,10 @@ export function checkSize(rows: number, cols: number): void {
   if (rows * cols > MAX_ELEMENTS) {
     throw new OpError('SIZE', `a ${rows}×${cols} matrix (${rows * cols} elements) is larger than the limit of ${MAX_ELEMENTS}`);
   }
+  // An empty matrix with a huge side (0×1e9) holds nothing but every row loop still walks it.
+  if (rows > MAX_ELEMENTS || cols > MAX_ELEMENTS) {
+    throw new OpError('SIZE', `a ${rows}×${cols} matrix has a side longer than the limit of ${MAX_ELEMENTS}`);
+  }
 }
 
 export function shapeOf(v: Value): Shape {

@@ -53,7 +53,7 @@ export function Cell(props: { at: string; col: number; row: number; left: number
                 fallback={
                   <div class="cell-value num">
                     <Show when={!isFiniteVal(x().value)}><span class="warn" aria-hidden="true">⚠ </span></Show>
-                    {checkText(x()) ?? shortValue(x().value)}
+                    {checkText(x(), true) ?? shortValue(x().value)}
                   </div>
                 }
               >

@@ -137,9 +137,7 @@ export function FormulaBar(props: { ctl: Controller }) {
           ref={input}
           class="formula-input"
           aria-label="Formula"
-          role="combobox"
           aria-autocomplete="list"
-          aria-expanded={sugg() ? 'true' : 'false'}
           aria-controls={listId}
           aria-activedescendant={sugg() ? `sugg-${index()}` : undefined}
           spellcheck={false}

@@ -33,9 +33,9 @@ export function errorBadge(view: CellView): string | null {
   return view.error ? `#${view.error.kind}` : null;
 }
 
-export function checkText(view: CellView): string | null {
+export function checkText(view: CellView, short = false): string | null {
   if (!view.check) return null;
-  return `${view.check.pass ? '✓' : '✗'} rel err ${formatNumber(view.check.relErr, 2)}`;
+  return `${view.check.pass ? '✓' : '✗'} ${short ? '' : 'rel err '}${formatNumber(view.check.relErr, 2)}`;
 }
 
 /** The gridcell's accessible name: it always starts with the address (SPEC §8). */
