@@ -15,7 +15,7 @@ import { relativeError } from './ops/verify';
 import { createRegistry, type Registry } from './ops/registry';
 import type { CellDoc, SheetDoc } from './sheet/document';
 import { addValues, filled } from './tensor/kernels';
-import { Matrix, OpError, type Value, checkSize, cloneValue, shapeOf, shapeText, valueFromJson, valueToJson } from './tensor/value';
+import { Matrix, OpError, type Value, checkSize, cloneValue, shapeOf, shapeText, sizeOf, valueFromJson, valueToJson } from './tensor/value';
 
 export type { CellError } from './eval/forward';
 
@@ -148,6 +148,10 @@ interface Gradients {
 }
 
 export const NUMGRAD_STEP = 1e-5;
+/**
+ * numgrad re-evaluates the path X → L twice per entry of X; beyond this many matrix entries
+ * computed in all (about a second of work) it refuses and points to grad(L, X).
+ */
 const MAX_NUMGRAD_WORK = 5e7;
 
 export function createEngine(options: { registry?: Registry } = {}): Engine {
@@ -508,8 +512,10 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
     const sub = topoOrder(down.ids, down.stamp, marks2, (id) => cells[id].deps, (id) => cells[id].users, indeg);
     const path = sub.order.filter((id) => id !== wrt);
     const n = r * cc;
-    if (n * path.length > MAX_NUMGRAD_WORK) {
-      throw new OpError('SIZE', `numgrad: ${n} entries × ${path.length} cells is too much work; use grad(L, X)`);
+    let perPass = 0;
+    for (const id of path) perPass += cells[id].value === null ? 1 : sizeOf(cells[id].value!) + cells[id].slots.length;
+    if (2 * n * perPass > MAX_NUMGRAD_WORK) {
+      throw new OpError('SIZE', `numgrad: ${n} entries × 2 evaluations of ${path.length} cells (${perPass} values each) is too much work; use grad(L, X)`);
     }
     const scratch = new Map<number, Value | CellError>();
     const scratchEnv: ForwardEnv = {
@@ -633,6 +639,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
       c.name = next;
       if (next !== null) byName.set(next, c.id);
       changed(c.id);
+      pendingDirty.add(c.id); // messages downstream name the cell by its name
       pendingStructure = true;
       if (old !== null && next !== null) {
         // Renaming rewrites the formulas that used the old name.

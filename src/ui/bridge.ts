@@ -64,39 +64,33 @@ export function createBridge(ws: Workspace): Bridge {
   const [title, setTitle] = createSignal(ws.title());
   const [notes, setNotes] = createSignal(ws.notes());
   const [hist, setHist] = createSignal(0);
-  const [extent, setExtent] = createSignal(computeExtent());
+  const [extent, setExtent] = createSignal(extentOf(ws.toDoc().cells.map((c) => c.at)));
+  // Views of cells that left the screen, valid until the next change set (scrolling back is free).
+  const parked = new Map<string, CellView | null>();
   const [gradCells, setGradCells] = createSignal<string[]>(engine.gradCells(), { equals: sameList });
   const [activeLoss, setActiveLoss] = createSignal(engine.activeLoss(), { equals: (a, b) => a?.gradCell === b?.gradCell && a?.loss === b?.loss });
   let namesCache: { name: string; at: string }[] | null = null;
 
-  function computeExtent(): { rows: number; cols: number } {
-    let rows = 0, cols = 0;
-    for (const c of engine.cells()) {
-      const a = parseAddress(c.at)!;
-      rows = Math.max(rows, a.row + 1);
-      cols = Math.max(cols, a.col + 1);
+  function extentOf(ats: readonly string[], start = { rows: 0, cols: 0 }): { rows: number; cols: number } {
+    let rows = start.rows, cols = start.cols;
+    for (const at of ats) {
+      const a = parseAddress(at);
+      if (!a) continue;
+      if (a.row + 1 > rows) rows = a.row + 1;
+      if (a.col + 1 > cols) cols = a.col + 1;
     }
     return { rows, cols };
   }
 
-  function growExtent(ats: readonly string[]): void {
-    const e = extent();
-    let rows = e.rows, cols = e.cols;
-    for (const at of ats) {
-      const a = parseAddress(at);
-      if (!a) continue;
-      if (a.row + 1 > rows || a.col + 1 > cols) {
-        if (!engine.get(at)) continue;
-        rows = Math.max(rows, a.row + 1);
-        cols = Math.max(cols, a.col + 1);
-      }
-    }
-    if (rows !== e.rows || cols !== e.cols) setExtent({ rows, cols });
-  }
-
   const onChange = (ch: ChangeSet) => {
+    parked.clear();
     batch(() => {
-      if (ch.grads) {
+      // Gradients can change anywhere upstream of the loss: re-read every cell on screen.
+      // Without a grad cell there are no gradients, so only the listed cells changed.
+      const hadGrads = gradCells().length > 0;
+      if (ch.structure) setGradCells(engine.gradCells());
+      const gradsMayChange = ch.grads && (hadGrads || gradCells().length > 0);
+      if (gradsMayChange) {
         for (const [at, l] of live) l.set(engine.get(at));
       } else {
         for (const at of ch.cells) live.get(at)?.set(engine.get(at));
@@ -104,10 +98,12 @@ export function createBridge(ws: Workspace): Bridge {
       if (ch.structure) {
         namesCache = null;
         setStructure((n) => n + 1);
-        setGradCells(engine.gradCells());
       }
       setActiveLoss(engine.activeLoss());
-      growExtent(ch.cells);
+      // Cleared cells may be listed too: the extent only ever adds a margin, never hides a cell.
+      const e = extent();
+      const next = extentOf(ch.cells, e);
+      if (next.rows !== e.rows || next.cols !== e.cols) setExtent(next);
       setTick((n) => n + 1);
     });
   };
@@ -117,7 +113,7 @@ export function createBridge(ws: Workspace): Bridge {
       setTitle(ws.title());
       setNotes(ws.notes());
     } else if (e.kind === 'load') {
-      setExtent(computeExtent());
+      setExtent(extentOf(e.doc.cells.map((c) => c.at)));
     }
     setHist((n) => n + 1);
   });
@@ -126,14 +122,20 @@ export function createBridge(ws: Workspace): Bridge {
     cell(at) {
       let l = live.get(at);
       if (!l) {
-        const [get, set] = createSignal<CellView | null>(engine.get(at), { equals: sameView });
+        const initial = parked.has(at) ? parked.get(at)! : engine.get(at);
+        parked.delete(at);
+        const [get, set] = createSignal<CellView | null>(initial, { equals: sameView });
         l = { get, set, refs: 0 };
         live.set(at, l);
       }
       const entry = l;
       entry.refs++;
       onCleanup(() => {
-        if (--entry.refs === 0 && live.get(at) === entry) live.delete(at);
+        if (--entry.refs === 0 && live.get(at) === entry) {
+          live.delete(at);
+          if (parked.size > 20_000) parked.clear();
+          parked.set(at, entry.get());
+        }
       });
       return entry.get;
     },

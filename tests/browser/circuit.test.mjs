@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  buildCircuit, button, cell, expectCell, expectCircuit, newSheet, screenshot, storageSnapshot,
+  buildCircuit, button, cell, expectCell, expectCircuit, newSheet, openCircuit, screenshot, storageSnapshot,
   typeInCell, useApp, waitFor,
 } from './harness.mjs';
 
@@ -25,10 +25,7 @@ test('build (x + y) * z by keyboard from a New sheet: values and gradients', T, 
 });
 
 test('editing an input (x = 3) updates values and gradients downstream', T, async () => {
-  const page = await app.open();
-  await newSheet(page);
-  await buildCircuit(page);
-  await expectCircuit(page, -2);
+  const page = await openCircuit(app);
   await typeInCell(page, 'A1', '3');
   // q = 8, f = -32, ∂f/∂z = 8
   await expectCircuit(page, 3);
@@ -37,9 +34,7 @@ test('editing an input (x = 3) updates values and gradients downstream', T, asyn
 });
 
 test('undo with Ctrl+Z brings the old value back; Ctrl+Shift+Z and Ctrl+Y redo', T, async () => {
-  const page = await app.open();
-  await newSheet(page);
-  await buildCircuit(page);
+  const page = await openCircuit(app);
   await typeInCell(page, 'A1', '3');
   await expectCircuit(page, 3);
 
@@ -59,9 +54,7 @@ test('undo with Ctrl+Z brings the old value back; Ctrl+Shift+Z and Ctrl+Y redo',
 });
 
 test('the Undo and Redo buttons undo and redo an edit', T, async () => {
-  const page = await app.open();
-  await newSheet(page);
-  await buildCircuit(page);
+  const page = await openCircuit(app);
   await typeInCell(page, 'A1', '3');
   await expectCircuit(page, 3);
   await button(page, 'Undo').click();
@@ -72,9 +65,7 @@ test('the Undo and Redo buttons undo and redo an edit', T, async () => {
 
 test('a reload restores the sheet (autosave)', T, async () => {
   const context = await app.newContext();
-  const page = await app.open(context);
-  await newSheet(page);
-  await buildCircuit(page);
+  const page = await openCircuit(app, context);
   const before = await storageSnapshot(page);
   await typeInCell(page, 'A1', '3');
   await expectCircuit(page, 3);

@@ -3,24 +3,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import {
-  alerts, buildCircuit, button, circuitSheet, expectAlert, expectCell, expectCircuit, garbageLink, newSheet,
-  openFile, readShareLink, screenshot, truncateLink, typeInCell, useApp,
+  alerts, button, circuitSheet, expectAlert, expectCell, expectCircuit, garbageLink, newSheet,
+  openCircuit, openFile, readShareLink, screenshot, truncateLink, typeInCell, useApp,
 } from './harness.mjs';
 
 const app = useApp();
 const T = { timeout: 180_000 };
 
-/** A New sheet holding the circuit with x = 3 (so it differs from any built-in example). */
-async function circuitAt3(page) {
-  await newSheet(page);
-  await buildCircuit(page);
+/** A page holding the circuit with x = 3 (so it differs from the built-in example). */
+async function circuitAt3() {
+  const page = await openCircuit(app);
   await typeInCell(page, 'A1', '3');
   await expectCircuit(page, 3);
+  return page;
 }
 
 test('opening a file that is not JSON is refused with an alert; the sheet is untouched', T, async () => {
-  const page = await app.open();
-  await circuitAt3(page);
+  const page = await circuitAt3();
   await openFile(page, 'broken.json', '{ "gradsheet": 1, "cells": [ { "at": "A1", "formula": "777" ');
   const msg = await expectAlert(page, /json/i);
   assert.ok(msg.length > 5, `a message that says what is wrong: ${msg}`);
@@ -30,8 +29,7 @@ test('opening a file that is not JSON is refused with an alert; the sheet is unt
 });
 
 test('opening valid JSON that is not a valid sheet names the problem and its path; nothing is half-loaded', T, async () => {
-  const page = await app.open();
-  await circuitAt3(page);
+  const page = await circuitAt3();
 
   // cells[1].at repeats "A1" (FORMAT.md: `cells[3].at: "A1" is used twice`)
   const duplicate = {
@@ -69,8 +67,7 @@ test('opening a valid sheet file shows it', T, async () => {
 });
 
 test('Save file downloads the sheet as a version-1 JSON file that opens again', T, async () => {
-  const page = await app.open();
-  await circuitAt3(page);
+  const page = await circuitAt3();
   const [download] = await Promise.all([page.waitForEvent('download'), button(page, 'Save file').click()]);
   const text = await readFile(await download.path(), 'utf8');
   const doc = JSON.parse(text);
@@ -89,8 +86,7 @@ test('Save file downloads the sheet as a version-1 JSON file that opens again', 
 });
 
 test('a share link opened in a new browser context shows the same sheet', T, async () => {
-  const page = await app.open();
-  await circuitAt3(page);
+  const page = await circuitAt3();
   await button(page, 'Share link').click();
   const link = await readShareLink(page, app.url);
   await screenshot(page, 'share-link');
@@ -100,8 +96,7 @@ test('a share link opened in a new browser context shows the same sheet', T, asy
 });
 
 test('a broken share link shows an alert and the app still works', T, async () => {
-  const page = await app.open();
-  await circuitAt3(page);
+  const page = await circuitAt3();
   await button(page, 'Share link').click();
   const link = await readShareLink(page, app.url);
 

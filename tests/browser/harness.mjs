@@ -269,6 +269,17 @@ export async function buildCircuit(page) {
   await formulaBar(page, 'C1', 'grad(f)');
 }
 
+/**
+ * A page whose sheet is the (x + y) * z circuit at FORMAT.md's addresses: the first-run
+ * sheet of a fresh context (SPEC: the welcome shows this example). Flows that are not about
+ * building a sheet start here, so they do not depend on formula typing.
+ */
+export async function openCircuit(app, context) {
+  const page = await app.open(context);
+  await expectCircuit(page, -2);
+  return page;
+}
+
 /** The circuit's numbers: values and gradients for x = X (y = 5, z = -4). */
 export function circuitNumbers(x = -2) {
   const y = 5, z = -4, q = x + y, f = q * z;

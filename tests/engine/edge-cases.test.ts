@@ -150,6 +150,54 @@ describe('reactive recomputation', () => {
     expect(e.evaluations - before).toBe(0);
   });
 
+  it('editing the head of a long chain again and again recomputes the chain each time, and a cell added mid-chain joins in', () => {
+    const cells: Record<string, string> = { A1: '1' };
+    for (let i = 2; i <= 200; i++) cells[`A${i}`] = `A${i - 1} + 1`;
+    const e = sheet(cells);
+    for (const v of [2, 3, 4]) {
+      const before = e.evaluations;
+      e.setCell('A1', String(v));
+      expect(e.evaluations - before).toBe(200);
+      expect(valueOf(e, 'A200')).toBe(v + 199);
+    }
+    e.setCell('B1', 'A100 * 2'); // a new edge: orders remembered from before are stale
+    e.setCell('A1', '10');
+    expect(valueOf(e, 'B1')).toBe(218);
+    e.setCell('A100', 'A99 + 2'); // same edges, new formula
+    e.setCell('A1', '11');
+    expect(valueOf(e, 'A200')).toBe(211);
+    expect(valueOf(e, 'B1')).toBe(222);
+    e.setCell('B1', '');
+    e.setCell('A1', '12');
+    expect(e.get('B1')).toBeNull();
+  });
+
+  it('cells with the same formula shape but different constants, ranges or literals each compute their own value', () => {
+    const e = sheet({
+      A1: '2', A2: '3', B1: '5', B2: '7',
+      C1: 'A1 * 2', C2: 'A2 * 3', C3: 'A1 * A1', C4: 'A1 * A2',
+      D1: 'sum(A1:B2)', D2: 'sum(A1:B1)', D3: 'sum(A1:A2)',
+      E1: '[[A1, 1]]', E2: '[[A1], [1]]', E3: '[[A2, 2]]',
+      F1: 'grad(C3, A1)', F2: 'numgrad(C3, A1)', F3: 'grad(C4, A1)',
+    });
+    expect(['C1', 'C2', 'C3', 'C4', 'D1', 'D2', 'D3'].map((a) => valueOf(e, a))).toEqual([4, 9, 4, 6, 17, 7, 5]);
+    expect([toPlain(valueOf(e, 'E1')), toPlain(valueOf(e, 'E2')), toPlain(valueOf(e, 'E3'))]).toEqual([[[2, 1]], [[2], [1]], [[3, 2]]]);
+    expect(valueOf(e, 'F1')).toBe(4);
+    expect(valueOf(e, 'F2')).toBeCloseTo(4, 8);
+    expect(valueOf(e, 'F3')).toBe(3);
+  });
+
+  it('load() replaces the whole sheet: old cells, names and edges are gone', () => {
+    const e = sheet({ A1: '1', A2: 'x * 2', B1: 'grad(A2)' }, { A1: 'x' });
+    e.load({ gradsheet: 1, cells: [{ at: 'C1', name: 'x', formula: '5' }, { at: 'C2', formula: 'x + A1' }, { at: 'A1', formula: '10' }] });
+    expect(e.cells().map((c) => c.at)).toEqual(['A1', 'C1', 'C2']);
+    expect(e.addressOf('x')).toBe('C1');
+    expect(valueOf(e, 'C2')).toBe(15);
+    expect(e.gradCells()).toEqual([]);
+    e.setCell('A1', '20');
+    expect(valueOf(e, 'C2')).toBe(25);
+  });
+
   it('batch() recomputes once at the end', () => {
     const e = sheet({ A1: '1', A2: '2', B1: 'A1 + A2', C1: 'B1 * B1' });
     const before = e.evaluations;
@@ -205,6 +253,43 @@ describe('cycles', () => {
     const e = sheet({ A1: 'A1 + 1', B1: '3' });
     expect(errorOf(e, 'A1')?.kind).toBe('CYCLE');
     expect(valueOf(e, 'B1')).toBe(3);
+  });
+
+  it('a loss pulled into a cycle drops its gradients: no stale grads in the grid, grad cells show the #CYCLE', () => {
+    const e = sheet({ A1: '3', B1: 'A1 * A1', C1: 'grad(B1)', C2: 'grad(B1, A1)' });
+    expect(grid(e, 'A1')).toBe(6);
+    e.setCell('A1', 'B1 + 1');
+    expect(errorOf(e, 'A1')?.kind).toBe('CYCLE');
+    expect(grid(e, 'A1')).toBeNull();
+    expect(grid(e, 'B1')).toBeNull();
+    expect(errorOf(e, 'C1')?.kind).toBe('CYCLE');
+    expect(errorOf(e, 'C2')?.message).toContain('circular reference');
+    e.setCell('A1', '4');
+    expect(grid(e, 'A1')).toBe(8);
+    expect(valueOf(e, 'C2')).toBe(8);
+  });
+
+  it('a grad cell whose loss becomes a cycle reports the cycle, not the loss’s previous error', () => {
+    const e = sheet({ A2: 'grad(A1)' });
+    expect(errorOf(e, 'A2')?.message).toContain('A1 is empty');
+    e.setCell('A1', 'A1 + A1');
+    expect(errorOf(e, 'A2')?.message).toContain('circular reference');
+  });
+
+  it('a check cell pulled into a cycle shows no verdict', () => {
+    const e = sheet({ A1: '1', B1: 'check(A1, 1)' });
+    expect(e.get('B1')!.check?.pass).toBe(true);
+    e.setCell('A1', 'B1');
+    expect(errorOf(e, 'B1')?.kind).toBe('CYCLE');
+    expect(e.get('B1')!.check).toBeNull();
+  });
+
+  it('two independent cycles are reported separately, each naming only its own cells', () => {
+    const e = createEngine();
+    e.load({ gradsheet: 1, cells: [{ at: 'A1', formula: 'A1 + 1' }, { at: 'A3', formula: 'A3 + A1' }, { at: 'B1', formula: 'C1 * 2' }, { at: 'C1', formula: 'B1' }] });
+    expect(errorOf(e, 'A1')?.message).toBe('circular reference: A1');
+    expect(errorOf(e, 'A3')?.message).toBe('circular reference: A3');
+    expect(errorOf(e, 'B1')?.message).toBe('circular reference: B1 → C1');
   });
 
   it('a cycle created by an edit is reported, and undoing the edit heals it', () => {
@@ -419,6 +504,39 @@ describe('names', () => {
     expect(valueOf(e, 'A1')).toBe(42);
     e.setName('B1', null);
     expect(errorOf(e, 'A1')?.kind).toBe('NAME');
+  });
+});
+
+describe('parameters and several losses', () => {
+  it('a parameter cell holds its stored value, gradients stop at it, and clearing it restores the formula', () => {
+    const e = sheet({ A1: 'ones(2, 2)', A2: 'sum(A1 * A1)', A3: 'grad(A2)', A4: 'grad(A2, A1)', A5: 'numgrad(A2, A1)' }, { A1: 'w' });
+    e.setParameter('A1', Matrix.fromRows([[1, 2], [3, 4]]));
+    expect(e.get('A1')!.isParameter).toBe(true);
+    expect(valueOf(e, 'A2')).toBe(30);
+    expect(toPlain(valueOf(e, 'A4'))).toEqual([[2, 4], [6, 8]]);
+    expect(relativeError(valueOf(e, 'A5'), valueOf(e, 'A4'))).toBeLessThan(1e-9);
+    expect(e.toDoc().cells.find((c) => c.at === 'A1')!.value).toEqual([[1, 2], [3, 4]]);
+    e.setParameter('A1', null);
+    expect(valueOf(e, 'A2')).toBe(4);
+  });
+
+  it('the grid shows the gradients of the selected grad cell (the first by default)', () => {
+    const e = sheet({ A1: '3', A2: 'A1 * A1', A3: 'grad(A2)', B1: '2', B2: 'B1 * B1 * B1 + A1', B3: 'grad(B2)' });
+    expect(e.gradCells()).toEqual(['A3', 'B3']);
+    expect(e.activeLoss()).toEqual({ gradCell: 'A3', loss: 'A2' });
+    expect([grid(e, 'A1'), grid(e, 'B1')]).toEqual([6, null]);
+    e.setActiveGrad('B3');
+    expect(e.activeLoss()).toEqual({ gradCell: 'B3', loss: 'B2' });
+    expect([grid(e, 'A1'), grid(e, 'B1')]).toEqual([1, 12]);
+    e.setCell('B3', '');
+    expect(e.activeLoss()).toEqual({ gradCell: 'A3', loss: 'A2' });
+  });
+
+  it('grad(E, W) inside another formula (an update step) is a constant for other gradients, and numgrad agrees', () => {
+    const e = sheet({ A1: '1', A2: 'A1 * A1', A3: 'A1 - 0.1 * grad(A2, A1)', A4: 'A3 * A3', B1: 'grad(A4, A1)', B2: 'numgrad(A4, A1)' });
+    expect(valueOf(e, 'A3')).toBeCloseTo(0.8, 15);
+    expect(valueOf(e, 'B1')).toBeCloseTo(1.6, 15);
+    expect(valueOf(e, 'B2')).toBeCloseTo(1.6, 8);
   });
 });
 

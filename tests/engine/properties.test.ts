@@ -3,8 +3,8 @@
 // (b) The engine's forward values equal an independent tiny interpreter on plain JS arrays.
 // (c) Random text never crashes the parser or the engine: a cell always ends with a value or an error.
 // (d) Renaming a cell keeps every value the same and rewrites the formulas that used the old name.
-// (e) (incremental edits = a fresh load of the same document) lives in known-bugs.test.ts until
-//     the engine bugs it found are fixed.
+// (e) Incremental recomputation (caches of orders, programs and gradients) leaves the sheet exactly
+//     as a fresh engine loading the same document would show it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/engine/engine';
@@ -13,6 +13,10 @@ import { createRegistry } from '../../src/engine/ops/registry';
 import { relativeError } from '../../src/engine/ops/verify';
 import { Matrix, type Value } from '../../src/engine/tensor/value';
 import { makeRandom } from './helpers';
+
+/** Scale every property's run count for a longer soak: GRADSHEET_FC_SCALE=20 npx vitest run tests/engine/properties.test.ts */
+const SCALE = Number(process.env.GRADSHEET_FC_SCALE ?? 1);
+const runs = (n: number) => ({ numRuns: Math.max(1, Math.round(n * SCALE)) });
 
 // ---------------------------------------------------------------------------------------------
 // Plain-array reference values: every value is a number[][] (a scalar is [[x]]).
@@ -275,7 +279,7 @@ describe('random sheets (fast-check)', () => {
         });
         expect(e.get(b.loss)!.grad).toBe(1);
       }),
-      { numRuns: 150 },
+      runs(150),
     );
   });
 
@@ -296,7 +300,7 @@ describe('random sheets (fast-check)', () => {
           }));
         }
       }),
-      { numRuns: 300 },
+      runs(300),
     );
   });
 
@@ -338,7 +342,30 @@ describe('random sheets (fast-check)', () => {
         expect((g.value === null) !== (g.error === null)).toBe(true);
         expect(valueOrNull(e, 'C2')).toBe(2);
       }),
-      { numRuns: 1500 },
+      runs(1500),
+    );
+  });
+
+  it('(e) after any sequence of edits the sheet looks exactly as a fresh engine loading the same document', () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 25 }), (edits) => {
+        const e = createEngine();
+        const log: string[] = [];
+        let active: string | null = null;
+        for (const ed of edits) {
+          log.push(applyEdit(e, ed));
+          for (const x of ed.k === 'batch' ? ed.edits : [ed]) {
+            if (x.k === 'active') active = x.at === null ? null : GRID[x.at];
+            if (x.k === 'reload') active = null;
+          }
+          const fresh = createEngine();
+          fresh.load(e.toDoc());
+          fresh.setActiveGrad(active);
+          const got = snapshot(e), want = snapshot(fresh);
+          if (JSON.stringify(got) !== JSON.stringify(want)) expect(got, `after ${log.join('; ')}`).toEqual(want);
+        }
+      }),
+      runs(300),
     );
   });
 
@@ -363,10 +390,81 @@ describe('random sheets (fast-check)', () => {
         expect(e.addressOf(old)).toBeNull();
         for (const c of e.cells()) expect(c.formula.split(/[^A-Za-z0-9_$]+/)).not.toContain(old);
       }),
-      { numRuns: 150 },
+      runs(150),
     );
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// (e) Random edit sequences over a 3×3 corner of the grid: formulas from templates over random
+// addresses and names, names given and taken away, parameters, the active grad cell, reloads.
+const GRID = ['A1', 'A2', 'A3', 'B1', 'B2', 'B3', 'C1', 'C2', 'C3'];
+const NAMES = ['x', 'y', 'w1', 'loss'];
+const TEMPLATES = [
+  '1.5', '-2', '[[0.5, -1], [2, 3]]', '[[1, 2, 3]]', '[[1], [-2]]', '',
+  '{a} + {b}', '{a} * {b}', '{a} - 2 * {b}', '{a} @ {b}', 'tanh({a})', 'sigmoid({a}) * {b}', '{a}.T', 'sum({a})', 'sum({a}, 0)',
+  'mean({a} * {a})', 'exp(-{a}^2)', '{a}:{b}', 'sum({a}:{b})', 'grad({a})', 'grad({a}, {b})', 'numgrad({a}, {b})', 'softmax({a})',
+  'check({a}, {b})', '{a} > 0', 'max({a}, 0)', '{n} + 1', '{n} * {a}', 'sum({n})',
+];
+
+type Edit =
+  | { k: 'set'; at: number; t: number; a: number; b: number; n: number }
+  | { k: 'name'; at: number; n: number }
+  | { k: 'param'; at: number; v: number | null }
+  | { k: 'active'; at: number | null }
+  | { k: 'reload' }
+  | { k: 'batch'; edits: Edit[] };
+
+const editArb: fc.Arbitrary<Edit> = fc.oneof(
+  { weight: 8, arbitrary: fc.record({ k: fc.constant('set' as const), at: fc.nat(GRID.length - 1), t: fc.nat(TEMPLATES.length - 1), a: fc.nat(GRID.length - 1), b: fc.nat(GRID.length - 1), n: fc.nat(NAMES.length - 1) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('name' as const), at: fc.nat(GRID.length - 1), n: fc.nat(NAMES.length) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('param' as const), at: fc.nat(GRID.length - 1), v: fc.option(fc.integer({ min: -3, max: 3 })) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('active' as const), at: fc.option(fc.nat(GRID.length - 1)) }) },
+  { weight: 1, arbitrary: fc.constant({ k: 'reload' as const }) },
+);
+const stepArb: fc.Arbitrary<Edit> = fc.oneof(
+  { weight: 6, arbitrary: editArb },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('batch' as const), edits: fc.array(editArb, { minLength: 2, maxLength: 4 }) }) },
+);
+
+function applyEdit(e: Engine, ed: Edit): string {
+  switch (ed.k) {
+    case 'set': {
+      const f = TEMPLATES[ed.t].replace(/\{a\}/g, GRID[ed.a]).replace(/\{b\}/g, GRID[ed.b]).replace(/\{n\}/g, NAMES[ed.n]);
+      e.setCell(GRID[ed.at], f);
+      return `setCell('${GRID[ed.at]}', '${f}')`;
+    }
+    case 'name': {
+      const n = ed.n < NAMES.length ? NAMES[ed.n] : null;
+      e.setName(GRID[ed.at], n);
+      return `setName('${GRID[ed.at]}', ${n === null ? 'null' : `'${n}'`})`;
+    }
+    case 'param':
+      e.setParameter(GRID[ed.at], ed.v);
+      return `setParameter('${GRID[ed.at]}', ${ed.v})`;
+    case 'active':
+      e.setActiveGrad(ed.at === null ? null : GRID[ed.at]);
+      return `setActiveGrad(${ed.at === null ? 'null' : `'${GRID[ed.at]}'`})`;
+    case 'reload':
+      e.load(e.toDoc());
+      return 'load(toDoc())';
+    case 'batch':
+      return `batch(${e.batch(() => ed.edits.map((x) => applyEdit(e, x))).join('; ')})`;
+  }
+}
+
+/** Everything a user sees of the sheet, numbers to 12 significant digits. */
+function snapshot(e: Engine) {
+  const num = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(12)) : String(x));
+  const plain = (v: Value | null) => (v === null ? null : asM(v).map((r) => r.map(num)));
+  return e.cells().map((c) => ({
+    at: c.at, name: c.name, formula: c.formula, value: plain(c.value), grad: plain(c.grad),
+    // "the loss x (B1)" vs "the loss B1" in a #GRAD message depends on whether the loss was
+    // named before or after its gradients were cached: pinned in known-bugs.test.ts.
+    error: c.error && `#${c.error.kind} ${c.error.message.replace(/\b\w+ \(([A-Z]{1,2}[0-9]+)\)/g, '$1')}`,
+    check: c.check && c.check.pass,
+  }));
+}
 
 function valueOrNull(e: Engine, at: string): Value | null {
   return e.get(at)?.value ?? null;

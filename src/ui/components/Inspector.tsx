@@ -118,6 +118,9 @@ export function Inspector(props: { ctl: Controller }) {
               )}
             </For>
           </ul>
+          <Show when={explanation().more > 0}>
+            <p class="muted">… and {explanation().more} smaller contributions</p>
+          </Show>
           <p class="total">
             total: {explanation().symbol} = <span class="grad">{explanation().total}</span>
           </p>

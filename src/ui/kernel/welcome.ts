@@ -18,7 +18,7 @@ export function circuitDoc(): SheetDoc {
 }
 
 export const WELCOME_HINTS: readonly { id: string; text: string }[] = [
-  { id: 'grad', text: 'Click the grad(f) cell (C1): every cell now shows ∂f/∂cell in orange under its value.' },
+  { id: 'grad', text: 'C1 holds grad(f): the orange ∂ line under each value is ∂f/∂cell. With several grad cells, click one to choose the loss.' },
   { id: 'edit', text: 'Select x (A1), type a new number and press Enter: values and gradients update at once.' },
   { id: 'explain', text: 'Select any cell to see its chain-rule breakdown in the Inspector on the right.' },
 ];

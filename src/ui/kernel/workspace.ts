@@ -11,7 +11,7 @@ export interface WorkspaceOptions {
   historyLimit?: number;
 }
 
-export type WorkspaceEvent = { kind: 'meta' } | { kind: 'history' } | { kind: 'load' };
+export type WorkspaceEvent = { kind: 'meta' } | { kind: 'history' } | { kind: 'load'; doc: SheetDoc };
 
 export interface Workspace {
   readonly engine: Engine;
@@ -92,7 +92,7 @@ export function createWorkspace(opts: WorkspaceOptions = {}): Workspace {
     title = s.title;
     notes = s.notes;
     extra = s.doc.extra;
-    emit({ kind: 'load' });
+    emit({ kind: 'load', doc: s.doc });
     emit({ kind: 'meta' });
   }
 
