@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import LZString from 'lz-string';
 import { chromium } from 'playwright-core';
-import { createServer } from 'vite';
+import { build, preview } from 'vite';
 import { formatAddress } from '../src/engine/formula/address';
 import type { CellDoc } from '../src/engine/sheet/document';
 import { writeSheet } from '../src/engine/sheet/format';
@@ -35,9 +35,11 @@ function sheet(): string {
 }
 
 async function main(): Promise<void> {
-  const server = await createServer({ root, logLevel: 'error', server: { port: 0, host: '127.0.0.1' } });
-  await server.listen();
-  const addr = server.httpServer!.address() as { port: number };
+  // The production build, as deployed (the dev server adds Solid's dev checks and HMR).
+  const outDir = resolve(root, 'dist');
+  await build({ root, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  const server = await preview({ root, logLevel: 'error', build: { outDir }, preview: { port: 0, host: '127.0.0.1' } });
+  const addr = server.httpServer.address() as { port: number };
   const url = `http://127.0.0.1:${addr.port}/`;
   const browser = await chromium.launch({
     executablePath: exe,
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await browser.close();
-    await server.close();
+    await new Promise((r) => server.httpServer.close(r));
   }
 }
 

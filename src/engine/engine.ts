@@ -41,7 +41,7 @@ export interface CellView {
 export interface ChangeSet {
   /** Addresses whose value, error, formula or name changed. */
   cells: string[];
-  /** The gradients shown may have changed (all of them are re-read). */
+  /** The gradients shown may have changed: the loss in use was recomputed or switched (re-read them all). */
   grads: boolean;
   /** Cells were added or removed, or names changed. */
   structure: boolean;
@@ -92,6 +92,8 @@ export interface Engine {
   /** Every non-empty cell, sorted by address. */
   cells(): CellView[];
   addressOf(name: string): string | null;
+  /** Every cell name and its address (for autocomplete). */
+  names(): { name: string; at: string }[];
   /** Grad cells (cells with grad(L)), sorted by address. */
   gradCells(): string[];
   /** Choose which grad cell's loss the gradients belong to (null: the first). */
@@ -134,6 +136,8 @@ interface Cell {
   meta: OpMeta;
   /** Bumped on every evaluation: cached gradients of a loss are valid while its version holds. */
   version: number;
+  /** Address order as a number (column-major, as files list cells): sorting needs no parsing. */
+  order: number;
 }
 
 interface Gradients {
@@ -148,6 +152,7 @@ interface Gradients {
 }
 
 export const NUMGRAD_STEP = 1e-5;
+const NO_NAMES: Set<string> = new Set();
 /**
  * numgrad re-evaluates the path X → L twice per entry of X; beyond this many matrix entries
  * computed in all (about a second of work) it refuses and points to grad(L, X).
@@ -165,6 +170,10 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
   let indeg = new Int32Array(1024);
   const listeners = new Set<(c: ChangeSet) => void>();
   const gradCache = new Map<number, Gradients>();
+  /** Bumped whenever any formula is (re)compiled: the grad-cell list is cached against it. */
+  let compileVersion = 0;
+  let lastGradKey = '';
+  let gradCellsCache: { version: number; ids: number[] } | null = null;
   /** Compiled programs by structure (see eval/program.ts): shared between cells. */
   const programs = new Map<string, Program>();
   let activeGradCell: number | null = null;
@@ -189,9 +198,11 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
     let id = byAt.get(at);
     if (id === undefined) {
       id = cells.length;
+      const a = parseAddress(at)!;
       cells.push({
         id, at, name: null, formula: '', note: null, param: null, prog: null, links: [], compileError: null,
-        mentions: new Set(), deps: [], users: [], value: null, error: emptyError(at), slots: [], meta: {}, version: 0,
+        mentions: NO_NAMES, deps: [], users: [], value: null, error: emptyError(at), slots: [], meta: {}, version: 0,
+        order: a.col * 10_000 + a.row,
       });
       byAt.set(at, id);
     }
@@ -200,6 +211,11 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
 
   function emptyError(at: string): CellError {
     return { kind: 'REF', message: `${at} is empty` };
+  }
+
+  /** Sorted by address, by the precomputed key. */
+  function byAddress(list: Cell[]): Cell[] {
+    return list.sort((a, b) => a.order - b.order);
   }
 
   const resolver: Resolver = {
@@ -220,13 +236,14 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
 
   // ---------- compiling and edges ----------
   function recompileCell(c: Cell): void {
+    compileVersion++;
     for (const n of c.mentions) mentionedBy.get(n)?.delete(c.id);
-    c.mentions = new Set();
+    const mentions = new Set<string>();
     let compiled: Compiled | null = null;
     let err: CellError | null = null;
     if (c.formula.trim() !== '') {
       try {
-        compiled = compile(parseFormula(c.formula), registry, resolver, c.mentions);
+        compiled = compile(parseFormula(c.formula), registry, resolver, mentions);
       } catch (e) {
         err = toCellError(e);
       }
@@ -241,6 +258,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
       }
     }
     c.links = compiled ? compiled.links : [];
+    c.mentions = mentions.size ? mentions : NO_NAMES;
     for (const n of c.mentions) {
       let s = mentionedBy.get(n);
       if (!s) mentionedBy.set(n, (s = new Set()));
@@ -394,11 +412,16 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
     let list: string[] | null = null;
     pendingStructure = false;
     // Addresses are built only if a listener asks (a 100,000-cell recompute need not make 100,000 strings).
+    // Gradients on screen change only when the loss in use was recomputed or switched.
+    const a = activeLossId();
+    const gradKey = a ? `${a.gradCell}:${a.loss}:${cells[a.loss].version}` : '';
+    const grads = structure || gradKey !== lastGradKey;
+    lastGradKey = gradKey;
     const change: ChangeSet = {
       get cells() {
         return (list ??= ids.map((id) => cells[id].at));
       },
-      grads: true,
+      grads,
       structure,
     };
     for (const l of listeners) l(change);
@@ -564,8 +587,12 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
     return last.t === 'grad' && last.wrt < 0 ? c.links[last.loss] : null;
   }
 
+  /** Grad cells by address; the list changes only when a formula is compiled, so it is cached. */
   function gradCellIds(): number[] {
-    return cells.filter((c) => lossCellOf(c) !== null).sort((a, b) => compareAddresses(a.at, b.at)).map((c) => c.id);
+    if (gradCellsCache && gradCellsCache.version === compileVersion) return gradCellsCache.ids;
+    const ids = byAddress(cells.filter((c) => lossCellOf(c) !== null)).map((c) => c.id);
+    gradCellsCache = { version: compileVersion, ids };
+    return ids;
   }
 
   function activeLossId(): { gradCell: number; loss: number } | null {
@@ -679,12 +706,16 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
 
     cells() {
       const G = shownGradients();
-      return cells.filter((c) => !isEmpty(c)).sort((a, b) => compareAddresses(a.at, b.at)).map((c) => view(c, G));
+      return byAddress(cells.filter((c) => !isEmpty(c))).map((c) => view(c, G));
     },
 
     addressOf(name) {
       const id = byName.get(name);
       return id === undefined ? null : cells[id].at;
+    },
+
+    names() {
+      return [...byName].map(([name, id]) => ({ name, at: cells[id].at })).sort((p, q) => (p.name < q.name ? -1 : p.name > q.name ? 1 : 0));
     },
 
     gradCells() {
@@ -714,7 +745,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
       if (g === undefined) return base;
       const inUp = new Set(G.order);
       const x = cells[id];
-      for (const uid of [...new Set(x.users)].sort((p, q) => compareAddresses(cells[p].at, cells[q].at))) {
+      for (const uid of [...new Set(x.users)].sort((p, q) => cells[p].order - cells[q].order)) {
         const u = cells[uid];
         const ug = G.adj[uid];
         if (!inUp.has(uid) || ug === undefined || !u.prog || u.error || u.param !== null) continue;
@@ -799,7 +830,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
 
     toDoc(meta = {}) {
       const out: CellDoc[] = [];
-      for (const c of [...cells].sort((a, b) => compareAddresses(a.at, b.at))) {
+      for (const c of byAddress([...cells])) {
         if (isEmpty(c)) continue;
         const cd: CellDoc = { at: c.at, formula: c.formula };
         if (c.name) cd.name = c.name;

@@ -151,7 +151,7 @@ export function createBridge(ws: Workspace): Bridge {
     gradCells,
     activeLoss,
     names() {
-      if (!namesCache) namesCache = engine.cells().filter((c) => c.name).map((c) => ({ name: c.name!, at: c.at }));
+      if (!namesCache) namesCache = engine.names();
       return namesCache;
     },
     dispose() {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   buildCircuit, button, cell, expectCell, expectCircuit, newSheet, openCircuit, screenshot, storageSnapshot,
-  typeInCell, useApp, waitFor,
+  normalize, numbersIn, typeInCell, useApp, waitFor,
 } from './harness.mjs';
 
 const app = useApp();
@@ -15,13 +15,25 @@ test('build (x + y) * z by keyboard from a New sheet: values and gradients', T, 
   await buildCircuit(page);
   // f = (x + y) z = 3 * -4 = -12; ∂f/∂x = ∂f/∂y = z = -4; ∂f/∂z = x + y = 3
   await expectCircuit(page, -2);
-  await screenshot(page, 'circuit');
-  // The inspector shows the selected cell.
+  await screenshot(page, 'circuit-built');
+  assert.deepEqual(app.pageErrors.map(String), []);
+});
+
+test('the Inspector shows the selected cell: value, gradient, shape, chain rule', T, async () => {
+  const page = await openCircuit(app);
   await cell(page, 'A3').click();
   const inspector = page.locator('[aria-label="Inspector"]').first();
-  await inspector.waitFor();
+  let text = '';
+  await waitFor(async () => {
+    text = normalize(await inspector.innerText());
+    const nums = numbersIn(text);
+    return /\bA3\b/.test(text) && nums.includes(-4) && nums.includes(3);
+  }, 'the Inspector to show A3 (z = -4, ∂f/∂z = 3)').catch((e) => {
+    throw new Error(`${e.message}; it shows: ${JSON.stringify(text)}`);
+  });
+  assert.match(text, /shape/i, 'the Inspector gives the shape');
+  assert.match(text, /chain/i, 'the Inspector gives the chain-rule breakdown');
   await screenshot(page, 'inspector');
-  assert.deepEqual(app.pageErrors.map(String), []);
 });
 
 test('editing an input (x = 3) updates values and gradients downstream', T, async () => {

@@ -9,17 +9,21 @@ const app = useApp();
 const T = { timeout: 180_000 };
 const CIRCUIT_TITLE = /\(\s*x\s*\+\s*y\s*\)\s*[·⋅*×]?\s*z|circuit/i;
 
+/** The titles of the sheets in examples/ (files that are version-1 sheets; not an index). */
 function exampleTitles() {
   const dir = join(ROOT, 'examples');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => {
-      try {
-        return JSON.parse(readFileSync(join(dir, f), 'utf8')).title ?? f.replace(/\.json$/, '');
-      } catch {
-        return f.replace(/\.json$/, '');
-      }
-    });
+  const titles = [];
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    let doc;
+    try {
+      doc = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+    } catch {
+      throw new Error(`examples/${f} is not valid JSON`);
+    }
+    if (doc?.gradsheet !== 1) continue;
+    titles.push(doc.title ?? f.replace(/\.json$/, ''));
+  }
+  return titles;
 }
 
 function menuEntry(page, name) {

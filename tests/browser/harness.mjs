@@ -236,6 +236,17 @@ export async function typeInCell(page, address, formula) {
   await page.keyboard.press('Enter');
 }
 
+/** Select ADDRESS and check that the Formula bar shows FORMULA (a leading "=" ignored). */
+export async function expectFormula(page, address, formula) {
+  await cell(page, address).click();
+  const box = page.getByRole('textbox', { name: 'Formula', exact: true });
+  const clean = (s) => s.replace(/^\s*=/, '').trim();
+  let got = '';
+  await waitFor(async () => clean((got = await box.inputValue())) === clean(formula), `the formula of ${address}`).catch(() => {
+    throw new Error(`${address}: typed ${JSON.stringify(formula)} and pressed Enter, but its formula is ${JSON.stringify(got)}`);
+  });
+}
+
 /** Select a cell and give it NAME through the Name box (Enter commits). */
 export async function nameCell(page, address, name) {
   await cell(page, address).click();
@@ -254,19 +265,22 @@ export async function formulaBar(page, address, formula) {
   await box.press('Enter');
 }
 
-/** The (x + y) * z circuit of FORMAT.md, by keyboard, on the current sheet. */
+/** The (x + y) * z circuit of FORMAT.md, by keyboard, on the current sheet; each formula checked as it lands. */
 export async function buildCircuit(page) {
-  await typeInCell(page, 'A1', '-2');
-  await nameCell(page, 'A1', 'x');
-  await typeInCell(page, 'A2', '5');
-  await nameCell(page, 'A2', 'y');
-  await typeInCell(page, 'A3', '-4');
-  await nameCell(page, 'A3', 'z');
-  await typeInCell(page, 'B1', 'x + y');
-  await nameCell(page, 'B1', 'q');
-  await typeInCell(page, 'B2', 'q * z');
-  await nameCell(page, 'B2', 'f');
+  const steps = [
+    ['A1', '-2', 'x'],
+    ['A2', '5', 'y'],
+    ['A3', '-4', 'z'],
+    ['B1', 'x + y', 'q'],
+    ['B2', 'q * z', 'f'],
+  ];
+  for (const [at, formula, name] of steps) {
+    await typeInCell(page, at, formula);
+    await expectFormula(page, at, formula);
+    await nameCell(page, at, name);
+  }
   await formulaBar(page, 'C1', 'grad(f)');
+  await expectFormula(page, 'C1', 'grad(f)');
 }
 
 /**
@@ -293,7 +307,14 @@ export function circuitNumbers(x = -2) {
 }
 
 export async function expectCircuit(page, x = -2) {
-  for (const [at, want] of Object.entries(circuitNumbers(x))) await expectCell(page, at, want);
+  try {
+    for (const [at, want] of Object.entries(circuitNumbers(x))) await expectCell(page, at, want);
+  } catch (e) {
+    const cells = [];
+    for (const at of ['A1', 'A2', 'A3', 'B1', 'B2', 'C1']) cells.push(await cellText(page, at).catch(() => `${at} ?`));
+    e.message += `\n  the circuit's cells: ${JSON.stringify(cells)}`;
+    throw e;
+  }
 }
 
 /** The FORMAT.md example sheet as a JSON document, with x set to X. */
@@ -312,17 +333,22 @@ export function circuitSheet(x = -2, title = 'Circuit (x + y) * z') {
   };
 }
 
-/** Open a file through the "Open file" control (the button's file chooser, or the labelled file input). */
+/**
+ * Open a file through the "Open file" control: when that control is itself the file input
+ * (an <input type=file> labelled "Open file"), set its files; otherwise click it and answer
+ * the file chooser it opens.
+ */
 export async function openFile(page, name, contents) {
   const file = { name, mimeType: 'application/json', buffer: Buffer.from(contents, 'utf8') };
-  const btn = button(page, 'Open file');
-  if ((await btn.count()) > 0) {
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: UI_TIMEOUT }), btn.first().click()]);
-    await chooser.setFiles(file);
+  const control = button(page, 'Open file').or(page.getByLabel('Open file', { exact: true })).first();
+  await control.waitFor({ state: 'attached' });
+  const isFileInput = await control.evaluate((el) => el instanceof HTMLInputElement && el.type === 'file');
+  if (isFileInput) {
+    await control.setInputFiles(file);
     return;
   }
-  const labelled = page.getByLabel('Open file', { exact: true }).and(page.locator('input[type=file]'));
-  await labelled.first().setInputFiles(file, { timeout: UI_TIMEOUT });
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), control.click()]);
+  await chooser.setFiles(file);
 }
 
 /** The visible role=alert messages' text. */

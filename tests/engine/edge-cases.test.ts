@@ -5,8 +5,10 @@
 // ranges, allocation limits, numgrad and check.
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/engine';
+import { defineOp } from '../../src/engine/ops/define';
+import { createRegistry } from '../../src/engine/ops/registry';
 import { relativeError } from '../../src/engine/ops/verify';
-import { matmulTA, matmulTB } from '../../src/engine/tensor/kernels';
+import { map, matmulTA, matmulTB, zip } from '../../src/engine/tensor/kernels';
 import { Matrix, type Value, shapeOf } from '../../src/engine/tensor/value';
 import { errorOf, literal, makeRandom, sheet, toPlain, uniform, valueOf } from './helpers';
 
@@ -496,6 +498,13 @@ describe('names', () => {
     expect(e.setName('A1', 'w1')).toEqual({ ok: true });
   });
 
+  it('messages name a cell by its current name: naming the loss rewords its grad cell’s error', () => {
+    const e = sheet({ B1: '[[0.5, -1], [2, 3]]', A1: 'grad(B1)' });
+    expect(errorOf(e, 'A1')?.message).toBe('the loss B1 must be a scalar, it is 2×2');
+    e.setName('B1', 'x');
+    expect(errorOf(e, 'A1')?.message).toBe('the loss x (B1) must be a scalar, it is 2×2');
+  });
+
   it('a formula using a name that does not exist yet errors, and heals when a cell takes that name', () => {
     const e = sheet({ A1: 'later * 2', B1: '21' });
     expect(errorOf(e, 'A1')).toMatchObject({ kind: 'NAME' });
@@ -504,6 +513,91 @@ describe('names', () => {
     expect(valueOf(e, 'A1')).toBe(42);
     e.setName('B1', null);
     expect(errorOf(e, 'A1')?.kind).toBe('NAME');
+  });
+});
+
+describe('values and the non-differentiable ops', () => {
+  it('a 1×1 matrix and a scalar are interchangeable', () => {
+    const e = sheet({ A1: '[[2]]', B1: 'A1 * [[1, 2]]', B2: 'A1 @ [[1, 2]]', B3: 'sum([[5]]) + A1', B4: 'reshape(A1, 1, 1) == 2', B5: 'A1 + [[3]]' });
+    expect(valueOf(e, 'A1')).toBe(2);
+    expect(toPlain(valueOf(e, 'B1'))).toEqual([[2, 4]]);
+    expect(toPlain(valueOf(e, 'B2'))).toEqual([[2, 4]]);
+    expect([valueOf(e, 'B3'), valueOf(e, 'B4'), valueOf(e, 'B5')]).toEqual([7, 1, 5]);
+  });
+
+  it('zeros, ones, eye, and seeded randn/rand (the same stream as the peer benchmarks)', () => {
+    const e = sheet({ A1: 'zeros(2, 3)', A2: 'ones(1, 2)', A3: 'eye(3)', A4: 'randn(1, 3, 42)', A5: 'randn(1, 3, 42)', A6: 'rand(1, 2, 7)', A7: 'rand(40, 40, 3)', A8: 'zeros(0, 3)', A9: 'randn(2, 2)' });
+    expect(toPlain(valueOf(e, 'A1'))).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(toPlain(valueOf(e, 'A2'))).toEqual([[1, 1]]);
+    expect(toPlain(valueOf(e, 'A3'))).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+    // mulberry32 + Box–Muller (cosine branch), from shared/peers/lib/common.mjs makeRng(42).randn() × 3.
+    expect(toPlain(valueOf(e, 'A4'))).toEqual([[-1.2848381576290195, -0.9453528099747296, -0.6112802846514629]]);
+    expect(toPlain(valueOf(e, 'A5'))).toEqual(toPlain(valueOf(e, 'A4')));
+    expect(toPlain(valueOf(e, 'A6'))).toEqual([[0.011704753153026104, 0.06195825757458806]]);
+    const u = (valueOf(e, 'A7') as Matrix).data;
+    expect(Math.min(...u)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...u)).toBeLessThan(1);
+    expect(e.get('A8')!.shape).toEqual([0, 3]);
+    expect(shapeOf(valueOf(e, 'A9'))).toEqual([2, 2]);
+  });
+
+  it('sizes and seeds must be whole numbers; reshape and rows check their ranges', () => {
+    const e = sheet({ A1: 'zeros(1.5, 2)', A2: 'ones(-1, 2)', A3: 'randn(2, 2, 0.5)', A4: 'reshape([[1, 2, 3]], 2, 2)', A5: 'rows([[1], [2]], 1, 3)', A6: 'sum([[1, 2]], 2)', A7: 'rows([[1], [2], [3]], 2, 1)' });
+    for (const at of ['A1', 'A2', 'A3', 'A7']) expect(errorOf(e, at)?.kind, at).toBe('ARG');
+    expect(errorOf(e, 'A4')).toMatchObject({ kind: 'SHAPE' });
+    expect(errorOf(e, 'A4')!.message).toContain('1×3');
+    expect(errorOf(e, 'A5')?.kind).toBe('ARG');
+    expect(errorOf(e, 'A6')?.message).toContain('axis');
+  });
+
+  it('onehot, argmax and accuracy', () => {
+    const e = sheet({
+      A1: '[[0], [2], [1]]', A2: '[[0.1, 0.5, 0.2], [3, 1, 4], [0, 0, 0]]',
+      B1: 'onehot(A1, 3)', B2: 'argmax(A2)', B3: 'accuracy(A2, A1)', B4: 'accuracy(A2, onehot(A1, 3))', B5: 'onehot([[3]], 3)', B6: 'cross_entropy(A2, [[0], [1]])',
+    });
+    expect(toPlain(valueOf(e, 'B1'))).toEqual([[1, 0, 0], [0, 0, 1], [0, 1, 0]]);
+    expect(toPlain(valueOf(e, 'B2'))).toEqual([[1], [2], [0]]); // ties: the first
+    expect(valueOf(e, 'B3')).toBeCloseTo(1 / 3, 15);
+    expect(valueOf(e, 'B4')).toBeCloseTo(1 / 3, 15);
+    expect(errorOf(e, 'B5')?.message).toContain('class index');
+    expect(errorOf(e, 'B6')).toMatchObject({ kind: 'SHAPE' });
+  });
+
+  it('labels, argmax and comparisons pass no gradient: cells upstream only through them show 0', () => {
+    const e = sheet({ A1: '[[0.1, 0.5], [3, 1]]', A2: '[[1], [0]]', B1: 'cross_entropy(A1, A2) + sum(argmax(A1)) + accuracy(A1, A2)', C1: 'grad(B1)' });
+    expect(plainGrad(e, 'A2')).toEqual([[0], [0]]);
+    const g = plainGrad(e, 'A1') as number[][];
+    expect(g[0][0] + g[0][1]).toBeCloseTo(0, 15); // softmax − onehot rows sum to 0
+  });
+});
+
+describe('registries', () => {
+  it('an op added to one engine’s registry works there, with its own gradient, and leaks into no other registry', () => {
+    const registry = createRegistry();
+    registry.add(defineOp({
+      name: 'cube', args: 1, category: 'elementwise', signature: 'cube(x)', doc: 'x³', gradDoc: 'dx = 3x² g',
+      forward: ([x]) => map(x, (v) => v ** 3),
+      vjp: [(g, [x]) => zip(g, x, (u, v) => 3 * v * v * u, 'cube')],
+    }));
+    const e = createEngine({ registry });
+    e.setCell('A1', '2');
+    e.setCell('A2', 'cube(A1)');
+    e.setCell('A3', 'grad(A2, A1)');
+    expect([valueOf(e, 'A2'), valueOf(e, 'A3')]).toEqual([8, 12]);
+    expect(createRegistry().has('cube')).toBe(false);
+    expect(errorOf(sheet({ A1: 'cube(2)' }), 'A1')).toMatchObject({ kind: 'NAME' });
+    expect(e.setName('A1', 'cube').ok).toBe(false);
+  });
+});
+
+describe('explain', () => {
+  it('lists each consumer of a cell with its part of the fork sum, through ranges and matrix literals too', () => {
+    const e = sheet({ A1: '3', A2: '2', B1: '[[A1, A1 * A1]]', B2: 'sum(A1:A2) * 5', C1: 'sum(B1 * [[1, 10]]) + B2', D1: 'grad(C1)' });
+    const ex = e.explain('A1');
+    expect(ex.loss).toBe('C1');
+    expect(ex.grad).toBe(1 + 20 * 3 + 5);
+    expect(ex.parts.map((p) => [p.via, p.contribution, p.local])).toEqual([['B1', 61, null], ['B2', 5, 5]]);
+    expect(e.explain('Z9')).toEqual({ at: 'Z9', loss: 'C1', grad: null, parts: [] });
   });
 });
 

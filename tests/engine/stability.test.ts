@@ -76,6 +76,12 @@ describe('softmax family with scores in the thousands', () => {
     expect(toPlain(valueOf(e, 'C1'))).toEqual([[0.5, 0.5]]);
   });
 
+  it('logsumexp of a row whose largest entry is ±∞ is ±∞ (as in PyTorch), and NaN stays NaN', () => {
+    const e = sheet({ A1: '[[1/0, 1], [-1/0, -1/0], [0/0, 1], [1/0, 0/0]]', B1: 'logsumexp(A1)', B2: 'cross_entropy([[1/0, 0]], 1)' });
+    expect(toPlain(valueOf(e, 'B1'))).toEqual([[Infinity], [-Infinity], [NaN], [NaN]]);
+    expect(valueOf(e, 'B2')).toBe(Infinity); // infinitely confident in the wrong class
+  });
+
   it('logsumexp of a batch in the thousands is row-wise and exact', () => {
     const e = sheet({ A1: '[[1000, 1001, 1002], [-1000, -1000, -1000]]', B1: 'logsumexp(A1)', B2: 'sum(B1)', C1: 'grad(B2, A1)' });
     const lse0 = 1002 + Math.log(Math.exp(-2) + Math.exp(-1) + 1);

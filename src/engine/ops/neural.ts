@@ -32,6 +32,13 @@ function logsumexpRows(x: Matrix): Float64Array {
     const o = i * k;
     let mx = -Infinity;
     for (let j = 0; j < k; j++) if (d[o + j] > mx) mx = d[o + j];
+    if (mx === Infinity || mx === -Infinity) {
+      // The largest entry is ±∞: so is log Σ exp (not ∞ − ∞ = NaN), unless the row holds a NaN.
+      let nan = false;
+      for (let j = 0; j < k; j++) if (Number.isNaN(d[o + j])) nan = true;
+      out[i] = nan ? NaN : mx;
+      continue;
+    }
     let s = 0;
     for (let j = 0; j < k; j++) s += Math.exp(d[o + j] - mx);
     out[i] = mx + Math.log(s);
