@@ -117,19 +117,19 @@ export function useApp() {
     } finally {
       await ctx.close();
     }
-  });
+  }, { timeout: 180_000 });
 
   afterEach(async () => {
     const contexts = app.contexts.splice(0);
     await Promise.all(contexts.map((c) => c.close().catch(() => {})));
     app.pageErrors.length = 0;
-  });
+  }, { timeout: 60_000 });
 
   after(async () => {
     await Promise.all(app.contexts.splice(0).map((c) => c.close().catch(() => {})));
     if (app.browser) await app.browser.close().catch(() => {});
     if (app.server) await app.server.close().catch(() => {});
-  });
+  }, { timeout: 60_000 });
 
   return app;
 }

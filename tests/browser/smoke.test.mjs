@@ -20,3 +20,18 @@ test('the page loads with a grid of A1-addressed cells, a formula bar and the to
   await page.getByRole('region', { name: 'Inspector' }).or(page.locator('[aria-label="Inspector"]')).first().waitFor();
   assert.deepEqual(app.pageErrors.map(String), [], 'no uncaught errors in the page');
 });
+
+test('Help opens the function reference', { timeout: 120_000 }, async () => {
+  const page = await app.open();
+  await button(page, 'Help').click();
+  const text = async () => page.evaluate(() => document.body.innerText);
+  let seen = '';
+  for (let i = 0; i < 100 && !(/sigmoid/.test(seen) && /relu/.test(seen) && /grad\(/.test(seen)); i++) {
+    seen = await text();
+    await page.waitForTimeout(100);
+  }
+  assert.match(seen, /sigmoid/, 'the help lists sigmoid');
+  assert.match(seen, /relu/, 'the help lists relu');
+  assert.match(seen, /grad\(/, 'the help lists grad(');
+  await screenshot(page, 'help');
+});
