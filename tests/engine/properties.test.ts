@@ -265,7 +265,7 @@ describe('random sheets (fast-check)', () => {
           // Finite differences of a float64 loss carry ~1e-11·|L| of noise: gradients that are
           // zero up to rounding (a softmax row summed) are compared on that absolute scale.
           const diff = Math.max(...asM(g).flat().map((v, k) => Math.abs(v - asM(n).flat()[k])));
-          const floor = 1e-7 * (1 + Math.abs(L));
+          const floor = 1e-9 * (1 + Math.abs(L));
           if (!(err <= 1e-5 || diff <= floor)) {
             throw new Error(`∂${b.loss}/∂${x}: relative error ${err}, grad ${JSON.stringify(asM(g))}, numgrad ${JSON.stringify(asM(n))}`);
           }

@@ -46,6 +46,9 @@ export function FormulaBar(props: { ctl: Controller }) {
   let input!: HTMLInputElement;
   const [sugg, setSugg] = createSignal<SuggestionSet | null>(null);
   const [index, setIndex] = createSignal(0);
+  // Enter takes a suggestion only once the user has moved through the list with the arrows;
+  // otherwise Enter commits, as in any spreadsheet. Tab always takes the highlighted one.
+  const [navigated, setNavigated] = createSignal(false);
   let acceptingClick = false;
 
   ctl.setFormulaFocuser((end) => {
@@ -61,6 +64,7 @@ export function FormulaBar(props: { ctl: Controller }) {
     const s = suggest(input.value, caret, ctl.ws.engine.registry, ctl.bridge.names());
     setSugg(s);
     setIndex(0);
+    setNavigated(false);
   }
 
   function take(i: number) {
@@ -87,9 +91,10 @@ export function FormulaBar(props: { ctl: Controller }) {
         e.preventDefault();
         const n = s.items.length;
         setIndex((i) => (i + (e.key === 'ArrowDown' ? 1 : n - 1)) % n);
+        setNavigated(true);
         return;
       }
-      if (e.key === 'Tab' || e.key === 'Enter') {
+      if (e.key === 'Tab' || (e.key === 'Enter' && navigated())) {
         e.preventDefault();
         take(index());
         return;

@@ -41,6 +41,9 @@ export function suggest(
 ): SuggestionSet | null {
   const w = wordAt(text, caret);
   if (!w) return null;
+  // A word that already names a cell is complete: offering `zeros(` after `q * z` would
+  // turn Enter into a surprise.
+  if (names.some((n) => n.name === w.word)) return null;
   const p = w.word.toLowerCase();
   const items: Suggestion[] = [];
   for (const n of names) {

@@ -58,6 +58,20 @@ describe('App', () => {
     expect(cell('A2').getAttribute('aria-selected')).toBe('true');
   });
 
+  it('Enter commits a formula even while suggestions are open; only arrows + Enter or Tab take one', () => {
+    const { formula, cell, label } = mount();
+    fireEvent.mouseDown(cell('D1'));
+    typeFormula(formula, '2 * s');
+    fireEvent.keyDown(formula, { key: 'Enter' });
+    expect(label('D1')).toMatch(/^D1 error #NAME/);
+    fireEvent.mouseDown(cell('D2'));
+    typeFormula(formula, 'sq');
+    fireEvent.keyDown(formula, { key: 'ArrowDown' });
+    fireEvent.keyDown(formula, { key: 'ArrowUp' });
+    fireEvent.keyDown(formula, { key: 'Enter' });
+    expect(formula.value).toBe('sqrt('); // down and back up: the first suggestion, the shortest
+  });
+
   it('typing a character on the grid starts editing, replacing the formula', () => {
     const { grid, formula, cell, label } = mount();
     fireEvent.mouseDown(cell('D1'));

@@ -21,6 +21,10 @@ describe('autocomplete', () => {
     expect(s.items.find((i) => i.label === 'sigmoid')!.detail).toBe(reg.get('sigmoid')!.signature);
     expect(accept('1 + sig', s, s.items.find((i) => i.label === 'sigmoid')!)).toEqual({ text: '1 + sigmoid(', caret: 12 });
   });
+  it('offers nothing after a complete cell name, so `q * z` with a cell z is not completed to zeros(', () => {
+    expect(suggest('q * z', 5, reg, [{ name: 'z', at: 'A3' }, { name: 'q', at: 'B1' }])).toBeNull();
+    expect(suggest('q * z', 5, reg, [])!.items.map((i) => i.label)).toContain('zeros');
+  });
   it('does not suggest inside numbers or after a dot', () => {
     expect(suggest('1e5', 3, reg, [])).toBeNull();
     expect(suggest('x.T', 3, reg, [])).toBeNull();
