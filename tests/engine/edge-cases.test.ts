@@ -189,6 +189,22 @@ describe('reactive recomputation', () => {
     expect(valueOf(e, 'F3')).toBe(3);
   });
 
+  it('filled-down formulas that differ only in addresses each read their own cells (numbers, $, names, calls around them)', () => {
+    const e = sheet({
+      A1: '1', A2: '2', A3: '3', B1: '10',
+      C1: '1E2 + A1 * $B$1 + x', C2: '1E2 + A2 * $B$1 + x', C3: '1E2 + A3 * $B$1 + y',
+      D1: 'grad(C1, A1) + sum([[A1, A2]])', D2: 'grad(C2, A2) + sum([[A2, A3]])', D3: 'A3(2)',
+    }, { B1: 'x' });
+    expect(['C1', 'C2'].map((a) => valueOf(e, a))).toEqual([120, 130]);
+    expect(errorOf(e, 'C3')?.message).toContain('unknown name y');
+    expect(['D1', 'D2'].map((a) => valueOf(e, a))).toEqual([13, 15]);
+    expect(errorOf(e, 'D3')).toEqual({ kind: 'NAME', message: 'unknown function A3()' });
+    e.setName('A3', 'y');
+    expect(valueOf(e, 'C3')).toBe(133);
+    e.setCell('B1', '20');
+    expect(['C1', 'C2', 'C3'].map((a) => valueOf(e, a))).toEqual([140, 160, 163]);
+  });
+
   it('load() replaces the whole sheet: old cells, names and edges are gone', () => {
     const e = sheet({ A1: '1', A2: 'x * 2', B1: 'grad(A2)' }, { A1: 'x' });
     e.load({ gradsheet: 1, cells: [{ at: 'C1', name: 'x', formula: '5' }, { at: 'C2', formula: 'x + A1' }, { at: 'A1', formula: '10' }] });
@@ -682,6 +698,27 @@ describe('numgrad and check', () => {
     expect(gc.error).toBeNull();
     expect(gc.pass).toBe(true);
     expect(gc.rows.map((r) => r.at).sort()).toEqual(['A1', 'A3', 'A4', 'A5', 'A6', 'B1', 'B2']); // every upstream cell but the labels
+  });
+
+  it('the whole-sheet gradient check passes a correct sheet whose true gradient is exactly 0 (a scalar bias before softmax)', () => {
+    // Softmax is shift-invariant: ∂L/∂b = Σ(p − y)/n = 0, computed as rounding noise (−2.8e−17) against numgrad's 0.
+    const e = createEngine();
+    e.load({
+      gradsheet: 1,
+      cells: [
+        { at: 'A1', name: 'X', formula: '[[0.5, -1.2], [0.3, 0.8], [-0.7, 0.1]]' },
+        { at: 'A2', name: 'W', formula: '[[0.2, -0.5, 0.1], [0.4, 0.3, -0.2]]' },
+        { at: 'A3', name: 'b', formula: '0.1' },
+        { at: 'A4', name: 'y', formula: '[[0], [2], [1]]' },
+        { at: 'B1', name: 'scores', formula: 'X @ W + b' },
+        { at: 'B2', name: 'L', formula: 'cross_entropy(scores, y)' },
+        { at: 'C1', formula: 'grad(L)' },
+      ],
+    });
+    expect(Math.abs(grid(e, 'A3') as number)).toBeLessThan(1e-15);
+    const [gc] = e.gradientCheck();
+    expect(gc.rows.find((r) => r.at === 'A3')).toBeDefined();
+    expect(gc.pass).toBe(true);
   });
 
   it('check(a, b) is 1 within relative error 1e-6 and 0 beyond, and reports the relative error', () => {

@@ -3,7 +3,7 @@
 // (b) The engine's forward values equal an independent tiny interpreter on plain JS arrays.
 // (c) Random text never crashes the parser or the engine: a cell always ends with a value or an error.
 // (d) Renaming a cell keeps every value the same and rewrites the formulas that used the old name.
-// (e) Incremental recomputation (caches of orders, programs and gradients) leaves the sheet exactly
+// (e) Incremental recomputation (caches of orders, programs, templates and gradients) leaves the sheet exactly
 //     as a fresh engine loading the same document would show it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

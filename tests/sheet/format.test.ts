@@ -607,3 +607,12 @@ describe('readSheet and writeSheet: properties', () => {
     );
   });
 });
+
+describe('readSheet: unknown fields', () => {
+  it('refuses an unknown field holding a number JSON cannot write back (1e999), naming the field', () => {
+    const r = readSheet('{"gradsheet": 1, "cells": [], "view": {"zoom": [1, 1e999]}}');
+    expect(r).toEqual({ ok: false, error: 'view: holds a number out of range (JSON cannot write it back)' });
+    const ok = readSheet('{"gradsheet": 1, "cells": [], "view": {"zoom": [1, 2.5]}}');
+    expect(ok.ok && writeSheet(ok.doc)).toContain('"view"');
+  });
+});

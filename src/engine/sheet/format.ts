@@ -417,6 +417,8 @@ function readExtra(raw: Record<string, unknown>, known: readonly string[], path:
     const fieldPath = path + pathKey(key, path === '');
     const value = raw[key];
     if (deeperThan(value, ctx.limits.extraDepth)) refuse(`${fieldPath}: nested more than ${ctx.limits.extraDepth} levels deep`);
+    // JSON has no Infinity: a literal like 1e999 would be written back as null, so it is refused.
+    if (hasNonFinite(value)) refuse(`${fieldPath}: holds a number out of range (JSON cannot write it back)`);
     extra ??= Object.create(null) as Record<string, unknown>;
     defineData(extra, key, value);
     warnUnknown(path === '' ? `top/${key}` : `cell/${key}`, fieldPath, ctx);
@@ -445,6 +447,17 @@ function deeperThan(v: unknown, max: number): boolean {
     if (depth >= max) return true;
     const children = Array.isArray(x) ? x : Object.values(x);
     for (const child of children) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Whether any number inside `v` is not finite. Iterative. */
+function hasNonFinite(v: unknown): boolean {
+  const stack: unknown[] = [v];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (typeof x === 'number' && !Number.isFinite(x)) return true;
+    if (x !== null && typeof x === 'object') for (const child of Array.isArray(x) ? x : Object.values(x)) stack.push(child);
   }
   return false;
 }
