@@ -1,6 +1,6 @@
 // The virtualized grid: only the rows and columns on screen are in the DOM. Fixed row height
 // and column width make the window arithmetic (kernel/grid-window.ts).
-import { For, createEffect, createMemo, createSignal, onCleanup, onMount } from 'solid-js';
+import { For, createEffect, createMemo, createSignal, onCleanup, onMount, untrack } from 'solid-js';
 import { MAX_COL, MAX_ROW, colToLetters, formatAddress } from '../../engine/formula/address';
 import type { Controller } from '../controller';
 import { type GridMetrics, range, scrollToReveal, visibleWindow } from '../kernel/grid-window';
@@ -44,9 +44,12 @@ export function Grid(props: { ctl: Controller }) {
   createEffect(() => {
     const f = ctl.selection().focus;
     if (!scroller) return;
-    const s = scrollToReveal(m, f.col, f.row, scroller.scrollTop, scroller.scrollLeft, size().h, size().w);
-    if (s.top !== scroller.scrollTop) scroller.scrollTop = s.top;
-    if (s.left !== scroller.scrollLeft) scroller.scrollLeft = s.left;
+    // The last scroll position seen by onScroll, not scroller.scrollTop: reading layout here,
+    // right after an edit changed the DOM, would force a synchronous layout of the grid.
+    const at = untrack(scroll);
+    const s = scrollToReveal(m, f.col, f.row, at.top, at.left, untrack(size).h, untrack(size).w);
+    if (s.top !== at.top) scroller.scrollTop = s.top;
+    if (s.left !== at.left) scroller.scrollLeft = s.left;
   });
 
   const pageRows = () => Math.max(1, Math.floor((size().h - m.headerHeight) / m.rowHeight) - 1);
