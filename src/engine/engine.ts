@@ -46,6 +46,11 @@ export interface ChangeSet {
   grads: boolean;
   /** Cells were added or removed, or names changed. */
   structure: boolean;
+  /**
+   * Set while a long recompute is still running (only with a slicer): cells past `done`
+   * show their previous values until a final ChangeSet with progress null.
+   */
+  progress: { done: number; total: number } | null;
 }
 
 export interface Contribution {
@@ -124,6 +129,8 @@ export interface Engine {
   load(doc: SheetDoc): void;
   toDoc(meta?: { title?: string; notes?: string; extra?: Record<string, unknown> }): SheetDoc;
   subscribe(listener: (changes: ChangeSet) => void): () => void;
+  /** True while a sliced recompute is still running. */
+  busy(): boolean;
   /** Number of cell recomputations so far (for tests of incrementality). */
   readonly evaluations: number;
 }
@@ -171,8 +178,28 @@ const NO_NAMES: Set<string> = new Set();
  */
 const MAX_NUMGRAD_WORK = 5e7;
 
-export function createEngine(options: { registry?: Registry } = {}): Engine {
+/**
+ * How a host lets long recomputes yield (the app: a macrotask and a frame budget). Without
+ * one, every recompute finishes before setCell returns (the CLI, tests, a Worker).
+ */
+export interface Slicer {
+  now(): number;
+  /** Run `fn` later, after the host has had a chance to paint and handle input. */
+  defer(fn: () => void): void;
+  /** Milliseconds of recompute per slice. */
+  budgetMs: number;
+}
+
+export interface EngineOptions {
+  registry?: Registry;
+  slicer?: Slicer;
+}
+
+export function createEngine(options: EngineOptions = {}): Engine {
   const registry = options.registry ?? createRegistry();
+  const slicer = options.slicer ?? null;
+  /** A recompute in progress, when a slicer lets it yield: the order and how far it got. */
+  let job: { order: number[]; leftover: number[]; k: number; backward: BackwardRun | null } | null = null;
   const cells: Cell[] = [];
   const byAt = new Map<string, number>();
   const byName = new Map<string, number>();
@@ -250,6 +277,8 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
   // ---------- compiling and edges ----------
   function recompileCell(c: Cell): void {
     compileVersion++;
+    // A cell appearing or disappearing is a structural change even when its edges do not move.
+    if ((c.prog === null && c.compileError === null) !== (c.formula.trim() === '')) pendingStructure = true;
     for (const n of c.mentions) mentionedBy.get(n)?.delete(c.id);
     const mentions = new Set<string>();
     let compiled: Compiled | null = null;
@@ -281,6 +310,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
       s.add(c.id);
     }
     setDeps(c, compiled ? compiled.deps : []);
+    if (c.prog !== prog) c.slots = []; // the tape belongs to the old program
     c.prog = prog;
     c.compileError = err;
     pendingDirty.add(c.id);
@@ -396,15 +426,73 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
   }
 
   function recompute(): void {
+    // Edits made while a sliced recompute runs wait for it: it picks them up when it ends.
+    if (job) return;
     const dirty = pendingDirty;
     pendingDirty = new Set();
     if (dirty.size === 0 && !pendingStructure) return emit();
     const { order, leftover } = downstreamOrder(dirty);
-    for (let k = 0; k < order.length; k++) evaluate(cells[order[k]]);
-    if (leftover.length) markCycles(leftover);
-    for (let k = 0; k < order.length; k++) changed(order[k]);
-    for (let k = 0; k < leftover.length; k++) changed(leftover[k]);
+    job = { order, leftover, k: 0, backward: null };
+    runJob();
+  }
+
+  function yieldJob(j: NonNullable<typeof job>, start: number): void {
+    for (let k = start; k < j.k; k++) changed(j.order[k]);
+    emit({ done: j.k, total: j.order.length });
+    slicer!.defer(runJob);
+  }
+
+  /** A reverse pass that `c` needs and that is not cached yet, started; null when there is none. */
+  function staleBackward(c: Cell): BackwardRun | null {
+    if (!c.prog || c.param !== null) return null;
+    for (const it of c.prog.instrs) {
+      if (it.t !== 'grad') continue;
+      const lossId = c.links[it.loss];
+      const L = cells[lossId];
+      if (lossId < 0 || L.error) continue;
+      const cached = gradCache.get(lossId);
+      if (cached && cached.lossVersion === L.version) continue;
+      return startBackward(lossId);
+    }
+    return null;
+  }
+
+  /**
+   * Evaluate the job's cells in order. With a slicer, stop when the slice's budget is spent
+   * (checked every 64 cells), tell listeners how far it got, and continue later; small
+   * recomputes finish within the first slice, synchronously.
+   */
+  function runJob(): void {
+    const j = job!;
+    const t0 = slicer ? slicer.now() : 0;
+    const { order } = j;
+    const start = j.k;
+    while (j.k < order.length) {
+      // A grad cell is next: its reverse pass can be as long as the forward, so with a
+      // slicer it runs in slices of its own before the cell is evaluated.
+      if (slicer && !j.backward) j.backward = staleBackward(cells[order[j.k]]);
+      if (j.backward) {
+        const deadline = t0 + slicer!.budgetMs;
+        if (!stepBackward(j.backward, deadline)) {
+          yieldJob(j, start);
+          return;
+        }
+        finishBackward(j.backward);
+        j.backward = null;
+        continue; // the cell may read other losses too
+      }
+      evaluate(cells[order[j.k++]]);
+      if (slicer && (j.k & 63) === 0 && j.k < order.length && slicer.now() - t0 > slicer.budgetMs) {
+        yieldJob(j, start);
+        return;
+      }
+    }
+    if (j.leftover.length) markCycles(j.leftover);
+    for (let k = start; k < order.length; k++) changed(order[k]);
+    for (let k = 0; k < j.leftover.length; k++) changed(j.leftover[k]);
+    job = null;
     emit();
+    if (pendingDirty.size || pendingStructure) recompute();
   }
 
   function markCycles(leftover: number[]): void {
@@ -437,7 +525,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
     pendingChanged.push(id);
   }
 
-  function emit(): void {
+  function emit(progress: { done: number; total: number } | null = null): void {
     const ids = pendingChanged;
     const structure = pendingStructure;
     pendingChanged = [];
@@ -456,6 +544,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
       },
       grads,
       structure,
+      progress,
     };
     for (const l of listeners) l(change);
   }
@@ -474,26 +563,60 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
     const L = cells[lossId];
     const cached = gradCache.get(lossId);
     if (cached && cached.lossVersion === L.version) return cached;
+    const run = startBackward(lossId);
+    stepBackward(run, Infinity);
+    return finishBackward(run);
+  }
+
+  /** A reverse pass in progress (resumable, so a sliced recompute can spread it over slices). */
+  interface BackwardRun {
+    lossId: number;
+    adj: (Value | undefined)[];
+    up: number[];
+    k: number;
+    error: CellError | null;
+    add: (cell: number, g: Value) => void;
+  }
+
+  function startBackward(lossId: number): BackwardRun {
+    const L = cells[lossId];
     const adj: (Value | undefined)[] = new Array(cells.length);
     let error: CellError | null = null;
-    let order: number[] = [];
-    const constant = new Set<number>();
+    let up: number[] = [];
     if (L.error) error = { kind: L.error.kind, message: `the loss ${L.at} has an error: ${L.error.message}`, origin: L.error.origin ?? L.at };
     else if (shapeOf(L.value!)[0] !== 1 || shapeOf(L.value!)[1] !== 1) {
       error = { kind: 'GRAD', message: `the loss ${label(L)} must be a scalar, it is ${shapeText(L.value!)}` };
     } else {
-      const add = (cell: number, g: Value) => {
-        const prev = adj[cell];
-        adj[cell] = prev === undefined ? g : typeof prev === 'number' && typeof g === 'number' ? prev + g : addValues(prev, g);
-      };
       adj[lossId] = 1;
-      const up = (order = upstreamOrder(lossId));
-      for (let k = 0; k < up.length; k++) {
-        const id = up[k];
-        const c = cells[id];
-        const g = adj[id];
-        if (g !== undefined && c.prog && c.param === null && !c.error) backpropCell(c.prog, c.links, c.slots, g, add, scratchAdj);
+      up = upstreamOrder(lossId);
+    }
+    const add = (cell: number, g: Value) => {
+      const prev = adj[cell];
+      adj[cell] = prev === undefined ? g : typeof prev === 'number' && typeof g === 'number' ? prev + g : addValues(prev, g);
+    };
+    return { lossId, adj, up, k: 0, error, add };
+  }
+
+  /** Run the reverse pass until done, or until `deadline` (slicer time, checked every 64 cells). */
+  function stepBackward(run: BackwardRun, deadline: number): boolean {
+    const { adj, up, add } = run;
+    while (run.k < up.length) {
+      const c = cells[up[run.k++]];
+      const g = adj[c.id];
+      // (A cell recompiled since its forward, during a sliced recompute, has no tape yet:
+      // it is recomputed, and so is this loss, when the recompute picks up the edit.)
+      if (g !== undefined && c.prog && c.param === null && !c.error && c.slots.length === c.prog.instrs.length) {
+        backpropCell(c.prog, c.links, c.slots, g, add, scratchAdj);
       }
+      if ((run.k & 63) === 0 && deadline !== Infinity && slicer!.now() > deadline) return run.k >= up.length;
+    }
+    return true;
+  }
+
+  function finishBackward(run: BackwardRun): Gradients {
+    const { adj, up: order, lossId } = run;
+    const constant = new Set<number>();
+    if (!run.error) {
       // Upstream cells with no differentiable path to L (labels, comparisons, sizes) still
       // show ∂L/∂cell = 0; they are remembered so the gradient check does not difference them.
       for (const id of order) {
@@ -504,7 +627,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
         }
       }
     }
-    const res: Gradients = { adj, order, error, lossVersion: L.version, constant };
+    const res: Gradients = { adj, order, error: run.error, lossVersion: cells[lossId].version, constant };
     gradCache.set(lossId, res);
     return res;
   }
@@ -669,6 +792,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
 
   const engine: Engine = {
     registry,
+    busy: () => job !== null,
     get evaluations() {
       return evaluations;
     },
@@ -781,7 +905,7 @@ export function createEngine(options: { registry?: Registry } = {}): Engine {
       for (const uid of [...new Set(x.users)].sort((p, q) => cells[p].order - cells[q].order)) {
         const u = cells[uid];
         const ug = G.adj[uid];
-        if (!inUp.has(uid) || ug === undefined || !u.prog || u.error || u.param !== null) continue;
+        if (!inUp.has(uid) || ug === undefined || !u.prog || u.error || u.param !== null || u.slots.length !== u.prog.instrs.length) continue;
         let part: Value | undefined;
         backpropCell(u.prog, u.links, u.slots, ug, (cell, contribution) => {
           if (cell === id) part = part === undefined ? contribution : addValues(part, contribution);

@@ -15,6 +15,7 @@ import type { ExampleEntry } from './kernel/examples';
 import { historyAction } from './kernel/keys';
 import { type StorageLike, WELCOME_KEY, createAutosaver, isShareHash } from './kernel/persistence';
 import { createWorkspace } from './kernel/workspace';
+import { createEngine, type Slicer } from '../engine/engine';
 
 export interface AppProps {
   /** Where the autosave lives (default: localStorage). */
@@ -25,6 +26,8 @@ export interface AppProps {
   /** The sheet to open instead of the boot sequence (tests). */
   doc?: SheetDoc;
   autosaveDelay?: number;
+  /** Lets long recomputes yield to the page (main.tsx passes one; tests run synchronously). */
+  slicer?: Slicer;
 }
 
 function defaultStorage(): StorageLike | null {
@@ -39,7 +42,7 @@ export function App(props: AppProps) {
   const storage = props.storage === undefined ? defaultStorage() : props.storage;
   const hash = props.hash ?? (typeof location !== 'undefined' ? location.hash : '');
   const isFunction = (n: string) => ws.engine.registry.has(n);
-  const ws = createWorkspace();
+  const ws = createWorkspace({ engine: createEngine({ slicer: props.slicer }) });
   const boot = props.doc ? { doc: props.doc, alert: null, firstRun: false, source: 'autosave' as const } : bootSheet(hash, storage, isFunction);
   // Title and notes come with the document; loading at start is not an undoable edit.
   ws.load(boot.doc, 'open');

@@ -25,6 +25,8 @@ export interface Bridge {
   extent: Accessor<{ rows: number; cols: number }>;
   gradCells: Accessor<string[]>;
   activeLoss: Accessor<{ gradCell: string; loss: string } | null>;
+  /** A long recompute in progress (cells done of total), or null. */
+  progress: Accessor<{ done: number; total: number } | null>;
   /** Named cells, for autocomplete (computed on demand, cached per structure change). */
   names(): { name: string; at: string }[];
   dispose(): void;
@@ -70,6 +72,7 @@ export function createBridge(ws: Workspace): Bridge {
   const [gradCells, setGradCells] = createSignal<string[]>(engine.gradCells(), { equals: sameList });
   const [activeLoss, setActiveLoss] = createSignal(engine.activeLoss(), { equals: (a, b) => a?.gradCell === b?.gradCell && a?.loss === b?.loss });
   let namesCache: { name: string; at: string }[] | null = null;
+  const [progress, setProgress] = createSignal<{ done: number; total: number } | null>(null);
 
   function extentOf(ats: readonly string[], start = { rows: 0, cols: 0 }): { rows: number; cols: number } {
     let rows = start.rows, cols = start.cols;
@@ -100,10 +103,15 @@ export function createBridge(ws: Workspace): Bridge {
         setStructure((n) => n + 1);
       }
       setActiveLoss(engine.activeLoss());
+      setProgress(ch.progress);
       // Cleared cells may be listed too: the extent only ever adds a margin, never hides a cell.
-      const e = extent();
-      const next = extentOf(ch.cells, e);
-      if (next.rows !== e.rows || next.cols !== e.cols) setExtent(next);
+      // Only a structural change can add a cell (values changing cannot), so only then is the
+      // list of changed cells walked: a 100,000-cell recompute lists them all.
+      if (ch.structure) {
+        const e = extent();
+        const next = extentOf(ch.cells, e);
+        if (next.rows !== e.rows || next.cols !== e.cols) setExtent(next);
+      }
       setTick((n) => n + 1);
     });
   };
@@ -150,6 +158,7 @@ export function createBridge(ws: Workspace): Bridge {
     extent,
     gradCells,
     activeLoss,
+    progress,
     names() {
       if (!namesCache) namesCache = engine.names();
       return namesCache;

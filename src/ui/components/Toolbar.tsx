@@ -164,6 +164,13 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
           ↷
         </button>
       </div>
+      <Show when={b.progress()}>
+        {(p) => (
+          <div class="progress-chip" role="status" aria-label="Computing">
+            computing… {Math.floor((100 * p().done) / p().total)}%
+          </div>
+        )}
+      </Show>
       <div class="loss-chip" aria-live="polite" aria-label="Loss in use">
         <Show when={b.activeLoss()} fallback={<span class="muted">no grad(L) cell</span>}>
           <span class="grad">
