@@ -1,4 +1,4 @@
-// The examples menu's list: examples/index.json gives order, titles and summaries; any other
+// The examples menu's list: examples/menu/index.json gives order, titles and summaries; any other
 // file in examples/ is listed too (its title read from the file). Pure: the file loaders are
 // passed in (the app passes Vite's import.meta.glob).
 import { writeSheet } from '../../engine/sheet/format';
