@@ -193,11 +193,15 @@ export function matmul(a: Matrix, b: Matrix): Matrix {
   const A = a.data, B = b.data;
   if (n <= SMALL && k >= NARROW) {
     const B4 = pad4(B, k, n);
+    // Zeros of A (ReLU outputs) are skipped where that row of B is finite (0·∞ must stay NaN).
+    const finiteRow = new Uint8Array(k);
+    for (let p = 0; p < k; p++) finiteRow[p] = Number.isFinite(B4[p * 4] + B4[p * 4 + 1] + B4[p * 4 + 2] + B4[p * 4 + 3]) ? 1 : 0;
     for (let i = 0; i < m; i++) {
       const ao = i * k;
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       for (let p = 0; p < k; p++) {
         const av = A[ao + p], q = p * 4;
+        if (av === 0 && finiteRow[p] === 1) continue;
         s0 += av * B4[q];
         s1 += av * B4[q + 1];
         s2 += av * B4[q + 2];
@@ -259,8 +263,10 @@ export function matmulTA(a: Matrix, b: Matrix): Matrix {
     for (let i = 0; i < m; i++) {
       const ao = i * k, bo = i * 4;
       const b0 = B4[bo], b1 = B4[bo + 1], b2 = B4[bo + 2], b3 = B4[bo + 3];
+      const finite = Number.isFinite(b0 + b1 + b2 + b3); // a sum overflowing to ∞ only skips the skip
       for (let p = 0; p < k; p++) {
         const av = A[ao + p], q = p * 4;
+        if (av === 0 && finite) continue;
         C4[q] += av * b0;
         C4[q + 1] += av * b1;
         C4[q + 2] += av * b2;
