@@ -78,10 +78,13 @@ export function FormulaBar(props: { ctl: Controller }) {
   }
 
   function finish(dc: number, dr: number) {
-    ctl.commitEdit();
     setSugg(null);
-    ctl.move(dc, dr);
+    // Focus first: focusing after the commit has changed the DOM forces a synchronous style
+    // and layout pass over the grid (measured: most of a 1,000-cell edit's handler time).
+    // Leaving the input commits through its blur handler; commitEdit is then a no-op.
     ctl.focusGrid();
+    ctl.commitEdit();
+    ctl.move(dc, dr);
   }
 
   function onKeyDown(e: KeyboardEvent) {
