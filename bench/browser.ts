@@ -34,6 +34,38 @@ function sheet(): string {
   return writeSheet({ gradsheet: 1, title: '1,000-cell bench', cells });
 }
 
+/**
+ * Scrolling a 100,000-cell sheet (the chain of bench/workloads.ts, put in the autosave slot and
+ * reloaded): script time per scroll step of 10 rows, from the scroll event to the next frame.
+ */
+async function measureScroll(page: import('playwright-core').Page, _cdp: unknown, scriptMs: () => Promise<number>): Promise<void> {
+  const { chainSheet } = await import('./workloads');
+  const text = writeSheet(chainSheet(100_000).doc);
+  await page.evaluate((t) => localStorage.setItem('gradsheet:autosave:v1', t), text);
+  await page.goto(page.url().replace(/#.*$/, ''));
+  await page.getByRole('gridcell', { name: /^A2\b/ }).waitFor({ timeout: 120_000 });
+  await page.waitForFunction(() => !document.querySelector('[role="status"][aria-label="Computing"]'), null, { timeout: 120_000 });
+  const steps: number[] = [];
+  for (let i = 1; i <= 30; i++) {
+    const s0 = await scriptMs();
+    await page.evaluate(
+      (top) =>
+        new Promise((r) => {
+          const sc = document.querySelector('[role="grid"]')!.closest('.grid-scroll') ?? document.querySelector('.grid-scroll')!;
+          (sc as HTMLElement).scrollTop = top;
+          requestAnimationFrame(() => requestAnimationFrame(() => r(null)));
+        }),
+      i * 58 * 5, // five rows a step, a brisk wheel scroll
+    );
+    steps.push((await scriptMs()) - s0);
+  }
+  const sorted = steps.slice(3).sort((a, b) => a - b);
+  if (process.env.BENCH_VERBOSE) console.log(steps.map((x) => x.toFixed(1)).join(" "));
+  console.log(
+    `100,000-cell sheet, scrolling 5 rows a step: script time per step median ${sorted[sorted.length >> 1].toFixed(1)} ms (max ${sorted[sorted.length - 1].toFixed(1)})`,
+  );
+}
+
 async function main(): Promise<void> {
   // The production build, as deployed (the dev server adds Solid's dev checks and HMR).
   const outDir = resolve(root, 'dist');
@@ -77,6 +109,7 @@ async function main(): Promise<void> {
       if (after === before) throw new Error(`the edit did not reach B1 (${after})`);
       samples.push({ sync, script });
     }
+    await measureScroll(page, cdp, scriptMs);
     const use = samples.slice(2);
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
     const sync = use.map((x) => x.sync), script = use.map((x) => x.script);
