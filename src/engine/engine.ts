@@ -5,7 +5,7 @@
 // never renders and never imports UI code.
 import { compareAddresses, formatAddress, isAddress, nameProblem, parseAddress } from './formula/address';
 import { ParseError, parseFormula } from './formula/parse';
-import { renameInFormula } from './formula/rewrite';
+import { identifierTokens, renameInFormula } from './formula/rewrite';
 import { backpropCell } from './eval/backward';
 import { type CellError, type ForwardEnv, UpstreamError, isCellError, runForward } from './eval/forward';
 import { type Compiled, type Program, type Resolver, UnknownNameError, compile } from './eval/program';
@@ -290,6 +290,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
           compiled = compile(parseFormula(c.formula), registry, resolver, mentions);
         } catch (e) {
           err = toCellError(e);
+          if (e instanceof UnknownNameError) err.message += ` (at character ${firstReference(c.formula, e.names) + 1})`;
         }
       }
     }
@@ -315,6 +316,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
     c.compileError = err;
     pendingDirty.add(c.id);
     changed(c.id);
+  }
+
+  /** Where the first of `names` is used as a reference in `formula` (0-based; 0 if not found). */
+  function firstReference(formula: string, names: string[]): number {
+    for (const t of identifierTokens(formula)) if (names.includes(t.text) && formula[t.start - 1] !== '.') return t.start;
+    return 0;
   }
 
   /** The compiled formula through its template (see eval/templates.ts), or null to compile it directly. */
@@ -551,7 +558,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   function toCellError(e: unknown): CellError {
     if (e instanceof UpstreamError) return e.error;
-    if (e instanceof ParseError) return { kind: 'PARSE', message: `${e.message} (at character ${e.pos + 1})` };
+    if (e instanceof ParseError) return { kind: 'PARSE', message: e.pos >= 0 ? `${e.message} (at character ${e.pos + 1})` : e.message };
     if (e instanceof UnknownNameError) return { kind: 'NAME', message: e.message };
     if (e instanceof OpError) return { kind: e.kind, message: e.message };
     if (e instanceof RangeError) return { kind: 'SIZE', message: `too large to compute: ${e.message}` };

@@ -271,8 +271,9 @@ describe('unknown functions and names', () => {
 
   it('unknown names are listed; a lower-case address gets a hint', () => {
     const e = sheet({ A1: 'bar + 1', A2: 'p + q + p', A3: 'a1 + 1' });
-    expect(errorOf(e, 'A1')).toEqual({ kind: 'NAME', message: 'unknown name bar' });
-    expect(errorOf(e, 'A2')!.message).toBe('unknown names p, q');
+    expect(errorOf(e, 'A1')).toEqual({ kind: 'NAME', message: 'unknown name bar (at character 1)' });
+    expect(errorOf(e, 'A2')!.message).toBe('unknown names p, q (at character 1)');
+    expect(errorOf(sheet({ A1: '2 * (zz + foo)' }), 'A1')!.message).toBe('unknown names zz, foo (at character 6)');
     expect(errorOf(e, 'A3')!.message).toContain('addresses are upper case: A1');
   });
 

@@ -16,6 +16,7 @@ export type Expr =
 export class ParseError extends Error {
   constructor(
     message: string,
+    /** 0-based character position in the formula text, or −1 when unknown. */
     readonly pos: number,
   ) {
     super(message);
@@ -116,7 +117,8 @@ export function parseFormula(text: string): Expr {
 function convert(root: JNode, offset: number): Expr {
   const out = new Map<JNode, Expr>();
   const stack: { n: JNode; done: boolean }[] = [{ n: root, done: false }];
-  const pos = (n: JNode) => offset + (typeof n?.start === 'number' ? n.start : 0);
+  // jsep's nodes carry no source positions: errors found after parsing have none (−1).
+  const pos = (n: JNode) => (typeof n?.start === 'number' ? offset + n.start : -1);
   while (stack.length) {
     const top = stack.pop()!;
     const n = top.n;
