@@ -58,6 +58,12 @@ export function App(props: AppProps) {
     /* storage disabled */
   }
   const [showWelcome, setShowWelcome] = createSignal(boot.firstRun && !welcomeDismissed);
+  // The hints are about the circuit: once another sheet is opened they no longer apply
+  // (they come back on the next first run only if never dismissed).
+  const offWelcome = ws.subscribe((e) => {
+    if (e.kind === 'load') setShowWelcome(false);
+  });
+  onCleanup(offWelcome);
   const [helpOpen, setHelpOpen] = createSignal(false);
 
   // Autosave: debounced, and on pagehide; serialisation never blocks an edit.
