@@ -1,24 +1,31 @@
 // createEngine(): the sheet as a live computational graph. It owns the cells, their
-// compiled formulas and the dependency edges; it schedules recomputation itself
-// (dirty set → everything downstream → topological order, each cell once) and runs
-// reverse-mode accumulation for losses. Listeners are told what changed; the engine
-// never renders and never imports UI code.
+// compiled formulas and the dependency edges, and schedules recomputation itself (dirty set
+// → everything downstream → topological order, each cell once, in slices when a host asks).
+// Reverse-mode accumulation, numgrad and the gradient check are eval/gradients.ts. Listeners
+// are told what changed; the engine never renders and never imports UI code.
+import { type Cell, type CellError, toCellError } from './cell';
 import { compareAddresses, formatAddress, isAddress, nameProblem, parseAddress } from './formula/address';
-import { ParseError, parseFormula } from './formula/parse';
+import { parseFormula } from './formula/parse';
 import { identifierTokens, renameInFormula } from './formula/rewrite';
-import { backpropCell } from './eval/backward';
-import { type CellError, type ForwardEnv, UpstreamError, isCellError, runForward } from './eval/forward';
+import { type ForwardEnv, runForward } from './eval/forward';
+import {
+  type BackwardRun,
+  type Explanation,
+  GRADIENT_CHECK_TOL,
+  type GradientCheck,
+  type Gradients,
+  createGradients,
+} from './eval/gradients';
 import { type Compiled, type Program, type Resolver, UnknownNameError, compile } from './eval/program';
 import { type Template, compileTemplate, linkTemplate, templateKey } from './eval/templates';
 import { Marks, findCycles, reach, topoOrder } from './graph/order';
-import type { OpMeta } from './ops/define';
-import { relativeError } from './ops/verify';
 import { createRegistry, type Registry } from './ops/registry';
 import type { CellDoc, SheetDoc } from './sheet/document';
-import { addValues, filled } from './tensor/kernels';
-import { Matrix, OpError, type Value, checkSize, cloneValue, shapeOf, shapeText, sizeOf, valueFromJson, valueToJson } from './tensor/value';
+import { OpError, type Value, checkSize, shapeOf, valueFromJson, valueToJson } from './tensor/value';
 
-export type { CellError } from './eval/forward';
+export type { CellError } from './cell';
+export type { Contribution, Explanation, GradientCheck } from './eval/gradients';
+export { GRADIENT_CHECK_TOL, NUMGRAD_STEP } from './eval/gradients';
 
 /** What the UI, the CLI and tests see of one cell. */
 export interface CellView {
@@ -51,49 +58,6 @@ export interface ChangeSet {
    * show their previous values until a final ChangeSet with progress null.
    */
   progress: { done: number; total: number } | null;
-}
-
-export interface Contribution {
-  /** The consumer cell through which this part of ∂L/∂cell flows. */
-  via: string;
-  /** ∂L/∂via. */
-  viaGrad: Value;
-  /** The part of ∂L/∂cell that arrives through `via`. */
-  contribution: Value;
-  /** ∂via/∂cell when both are scalars (the local derivative), else null. */
-  local: number | null;
-}
-
-export interface Explanation {
-  at: string;
-  loss: string | null;
-  grad: Value | null;
-  parts: Contribution[];
-}
-
-export interface GradientCheck {
-  gradCell: string;
-  loss: string;
-  pass: boolean;
-  tol: number;
-  /** Cells compared, failures first, then by relative error. `ok`: within tol, or within the noise floor of finite differences. */
-  rows: { at: string; relErr: number; absErr: number; ok: boolean }[];
-  /** Cells too large to difference within the work budget, or with an error. */
-  skipped: string[];
-  error: string | null;
-}
-
-export const GRADIENT_CHECK_TOL = 1e-5;
-
-function maxAbsDiff(a: Value, b: Value): number {
-  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b);
-  const A = typeof a === 'number' ? [a] : a.data, B = typeof b === 'number' ? [b] : b.data;
-  let m = 0;
-  for (let i = 0; i < A.length; i++) {
-    const d = Math.abs(A[i] - B[i]);
-    if (!(d <= m)) m = d; // NaN wins
-  }
-  return m;
 }
 
 export interface Engine {
@@ -135,49 +99,7 @@ export interface Engine {
   readonly evaluations: number;
 }
 
-interface Cell {
-  id: number;
-  at: string;
-  name: string | null;
-  formula: string;
-  note: string | null;
-  param: Value | null;
-  prog: Program | null;
-  /** Cell ids behind the program's links. */
-  links: number[];
-  compileError: CellError | null;
-  mentions: Set<string>;
-  deps: number[];
-  users: number[];
-  value: Value | null;
-  error: CellError | null;
-  slots: Value[];
-  meta: OpMeta;
-  /** Bumped on every evaluation: cached gradients of a loss are valid while its version holds. */
-  version: number;
-  /** Address order as a number (column-major, as files list cells): sorting needs no parsing. */
-  order: number;
-}
-
-interface Gradients {
-  /** ∂L/∂cell by id (undefined: not upstream of L). */
-  adj: (Value | undefined)[];
-  /** Ids upstream of L, L first (reverse topological order). */
-  order: number[];
-  error: CellError | null;
-  lossVersion: number;
-  /** Upstream cells no gradient flows to (their 0 is structural, not computed). */
-  constant: Set<number>;
-}
-
-export const NUMGRAD_STEP = 1e-5;
 const NO_NAMES: Set<string> = new Set();
-/**
- * numgrad re-evaluates the path X → L twice per entry of X; beyond this many matrix entries
- * computed in all (about a second of work) it refuses and points to grad(L, X).
- */
-const MAX_NUMGRAD_WORK = 5e7;
-
 /**
  * How a host lets long recomputes yield (the app: a macrotask and a frame budget). Without
  * one, every recompute finishes before setCell returns (the CLI, tests, a Worker).
@@ -208,7 +130,6 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const marks2 = new Marks();
   let indeg = new Int32Array(1024);
   const listeners = new Set<(c: ChangeSet) => void>();
-  const gradCache = new Map<number, Gradients>();
   /** Bumped whenever any formula is (re)compiled: the grad-cell list is cached against it. */
   let compileVersion = 0;
   const templates = new Map<string, Template | null>();
@@ -223,15 +144,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
   let pendingChanged: number[] = [];
   const changedMarks = new Marks();
   let changedStamp = changedMarks.next();
-  let pending = new Int32Array(1024);
   /** Bumped whenever an edge of the dependency graph changes; cached orders check it. */
   let structureVersion = 0;
   const orderCache = new Map<number, { version: number; order: number[] }>();
-  /** Reverse topological order of each loss's upstream cells, while the edges hold. */
-  const upstreamCache = new Map<number, { version: number; order: number[] }>();
   let pendingStructure = false;
   let evaluations = 0;
-  const scratchAdj: (Value | undefined)[] = [];
 
   // ---------- cell records ----------
   function cellAt(at: string): Cell {
@@ -290,7 +207,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
           compiled = compile(parseFormula(c.formula), registry, resolver, mentions);
         } catch (e) {
           err = toCellError(e);
-          if (e instanceof UnknownNameError) err.message += ` (at character ${firstReference(c.formula, e.names) + 1})`;
+          if (e instanceof UnknownNameError) err = { ...err, message: `${err.message} (at character ${firstReference(c.formula, e.names) + 1})` };
         }
       }
     }
@@ -375,10 +292,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return c.error ?? (c.value as Value);
     },
     gradient(kind, loss, wrt) {
-      return kind === 'grad' ? gradValue(loss, wrt) : numgrad(loss, wrt);
+      return kind === 'grad' ? gradients.gradValue(loss, wrt) : gradients.numgrad(loss, wrt);
     },
     label: (id) => cells[id].at,
   };
+  const gradients = createGradients({ cells, env, structureVersion: () => structureVersion, now: () => slicer!.now() });
+  const { gradientsOf, staleBackward, stepBackward, finishBackward } = gradients;
 
   function evaluate(c: Cell): void {
     evaluations++;
@@ -447,21 +366,6 @@ export function createEngine(options: EngineOptions = {}): Engine {
     for (let k = start; k < j.k; k++) changed(j.order[k]);
     emit({ done: j.k, total: j.order.length });
     slicer!.defer(runJob);
-  }
-
-  /** A reverse pass that `c` needs and that is not cached yet, started; null when there is none. */
-  function staleBackward(c: Cell): BackwardRun | null {
-    if (!c.prog || c.param !== null) return null;
-    for (const it of c.prog.instrs) {
-      if (it.t !== 'grad') continue;
-      const lossId = c.links[it.loss];
-      const L = cells[lossId];
-      if (lossId < 0 || L.error) continue;
-      const cached = gradCache.get(lossId);
-      if (cached && cached.lossVersion === L.version) continue;
-      return startBackward(lossId);
-    }
-    return null;
   }
 
   /**
@@ -554,194 +458,6 @@ export function createEngine(options: EngineOptions = {}): Engine {
       progress,
     };
     for (const l of listeners) l(change);
-  }
-
-  function toCellError(e: unknown): CellError {
-    if (e instanceof UpstreamError) return e.error;
-    if (e instanceof ParseError) return { kind: 'PARSE', message: e.pos >= 0 ? `${e.message} (at character ${e.pos + 1})` : e.message };
-    if (e instanceof UnknownNameError) return { kind: 'NAME', message: e.message };
-    if (e instanceof OpError) return { kind: e.kind, message: e.message };
-    if (e instanceof RangeError) return { kind: 'SIZE', message: `too large to compute: ${e.message}` };
-    return { kind: 'VALUE', message: e instanceof Error ? e.message : String(e) };
-  }
-
-  // ---------- backward ----------
-  function gradientsOf(lossId: number): Gradients {
-    const L = cells[lossId];
-    const cached = gradCache.get(lossId);
-    if (cached && cached.lossVersion === L.version) return cached;
-    const run = startBackward(lossId);
-    stepBackward(run, Infinity);
-    return finishBackward(run);
-  }
-
-  /** A reverse pass in progress (resumable, so a sliced recompute can spread it over slices). */
-  interface BackwardRun {
-    lossId: number;
-    adj: (Value | undefined)[];
-    up: number[];
-    k: number;
-    error: CellError | null;
-    add: (cell: number, g: Value) => void;
-  }
-
-  function startBackward(lossId: number): BackwardRun {
-    const L = cells[lossId];
-    const adj: (Value | undefined)[] = new Array(cells.length);
-    let error: CellError | null = null;
-    let up: number[] = [];
-    if (L.error) error = { kind: L.error.kind, message: `the loss ${L.at} has an error: ${L.error.message}`, origin: L.error.origin ?? L.at };
-    else if (shapeOf(L.value!)[0] !== 1 || shapeOf(L.value!)[1] !== 1) {
-      error = { kind: 'GRAD', message: `the loss ${label(L)} must be a scalar, it is ${shapeText(L.value!)}` };
-    } else {
-      adj[lossId] = 1;
-      up = upstreamOrder(lossId);
-    }
-    const add = (cell: number, g: Value) => {
-      const prev = adj[cell];
-      adj[cell] = prev === undefined ? g : typeof prev === 'number' && typeof g === 'number' ? prev + g : addValues(prev, g);
-    };
-    return { lossId, adj, up, k: 0, error, add };
-  }
-
-  /** Run the reverse pass until done, or until `deadline` (slicer time, checked every 64 cells). */
-  function stepBackward(run: BackwardRun, deadline: number): boolean {
-    const { adj, up, add } = run;
-    while (run.k < up.length) {
-      const c = cells[up[run.k++]];
-      const g = adj[c.id];
-      // (A cell recompiled since its forward, during a sliced recompute, has no tape yet:
-      // it is recomputed, and so is this loss, when the recompute picks up the edit.)
-      if (g !== undefined && c.prog && c.param === null && !c.error && c.slots.length === c.prog.instrs.length) {
-        backpropCell(c.prog, c.links, c.slots, g, add, scratchAdj);
-      }
-      if ((run.k & 63) === 0 && deadline !== Infinity && slicer!.now() > deadline) return run.k >= up.length;
-    }
-    return true;
-  }
-
-  function finishBackward(run: BackwardRun): Gradients {
-    const { adj, up: order, lossId } = run;
-    const constant = new Set<number>();
-    if (!run.error) {
-      // Upstream cells with no differentiable path to L (labels, comparisons, sizes) still
-      // show ∂L/∂cell = 0; they are remembered so the gradient check does not difference them.
-      for (const id of order) {
-        if (adj[id] === undefined && cells[id].value !== null) {
-          const [r, c] = shapeOf(cells[id].value!);
-          adj[id] = filled(r, c, 0);
-          constant.add(id);
-        }
-      }
-    }
-    const res: Gradients = { adj, order, error: run.error, lossVersion: cells[lossId].version, constant };
-    gradCache.set(lossId, res);
-    return res;
-  }
-
-  /**
-   * The cells upstream of a loss, the loss first, each after all of its users (reverse
-   * topological order): a cell's backward runs once every consumer has passed its part back.
-   */
-  function upstreamOrder(lossId: number): number[] {
-    const hit = upstreamCache.get(lossId);
-    if (hit && hit.version === structureVersion) return hit.order;
-    const { ids, stamp } = reach([lossId], (id) => cells[id].deps, marks2, cells.length);
-    if (pending.length < cells.length) pending = new Int32Array(Math.max(cells.length, pending.length * 2));
-    for (let k = 0; k < ids.length; k++) {
-      const users = cells[ids[k]].users;
-      let n = 0;
-      for (let j = 0; j < users.length; j++) if (marks2.get(users[j]) === stamp) n++;
-      pending[ids[k]] = n;
-    }
-    const order: number[] = [];
-    const stack = [lossId];
-    while (stack.length) {
-      const id = stack.pop()!;
-      order.push(id);
-      const deps = cells[id].deps;
-      for (let j = 0; j < deps.length; j++) if (--pending[deps[j]] === 0) stack.push(deps[j]);
-    }
-    if (upstreamCache.size > 16) upstreamCache.clear();
-    upstreamCache.set(lossId, { version: structureVersion, order });
-    return order;
-  }
-
-  function label(c: Cell): string {
-    return c.name ? `${c.name} (${c.at})` : c.at;
-  }
-
-  function gradValue(lossId: number, wrt: number): Value {
-    const G = gradientsOf(lossId);
-    if (G.error) throw new OpError(G.error.kind as any, G.error.message);
-    if (wrt < 0) return cells[lossId].value!;
-    const X = cells[wrt];
-    if (X.error) throw new UpstreamError({ kind: X.error.kind, message: `${X.at}: ${X.error.message}`, origin: X.error.origin ?? X.at });
-    const g = G.adj[wrt];
-    if (g !== undefined) return g;
-    const [r, c] = shapeOf(X.value!);
-    return filled(r, c, 0);
-  }
-
-  function numgrad(lossId: number, wrt: number): Value {
-    const L = cells[lossId], X = cells[wrt];
-    for (const c of [L, X]) if (c.error) throw new UpstreamError({ kind: c.error.kind, message: `${c.at}: ${c.error.message}`, origin: c.error.origin ?? c.at });
-    if (shapeOf(L.value!)[0] !== 1 || shapeOf(L.value!)[1] !== 1) throw new OpError('GRAD', `numgrad: the loss ${label(L)} must be a scalar, it is ${shapeText(L.value!)}`);
-    const x0 = X.value!;
-    const [r, cc] = shapeOf(x0);
-    if (lossId === wrt) return filled(r, cc, 1);
-    // Cells on a path X → L, in topological order.
-    const up = reach([lossId], (id) => cells[id].deps, marks, cells.length);
-    const upSet = new Set(up.ids);
-    if (!upSet.has(wrt)) return filled(r, cc, 0);
-    const down = reach([wrt], (id) => cells[id].users.filter((u) => upSet.has(u)), marks2, cells.length);
-    const sub = topoOrder(down.ids, down.stamp, marks2, (id) => cells[id].deps, (id) => cells[id].users, indeg);
-    const path = sub.order.filter((id) => id !== wrt);
-    const n = r * cc;
-    let perPass = 0;
-    for (const id of path) perPass += cells[id].value === null ? 1 : sizeOf(cells[id].value!) + cells[id].slots.length;
-    if (2 * n * perPass > MAX_NUMGRAD_WORK) {
-      throw new OpError('SIZE', `numgrad: ${n} entries × 2 evaluations of ${path.length} cells (${perPass} values each) is too much work; use grad(L, X)`);
-    }
-    const scratch = new Map<number, Value | CellError>();
-    const scratchEnv: ForwardEnv = {
-      read: (id) => (scratch.has(id) ? scratch.get(id)! : env.read(id)),
-      gradient: env.gradient,
-      label: env.label,
-    };
-    const slots: Value[] = [];
-    const lossAt = (x: Value): number => {
-      scratch.clear();
-      scratch.set(wrt, x);
-      for (const id of path) {
-        const c = cells[id];
-        if (c.param !== null || !c.prog) continue;
-        try {
-          scratch.set(id, runForward(c.prog, c.links, slots, scratchEnv, {}));
-        } catch (e) {
-          scratch.set(id, toCellError(e));
-        }
-      }
-      const v = scratch.get(lossId);
-      if (v === undefined || isCellError(v)) return NaN;
-      return typeof v === 'number' ? v : v.data[0];
-    };
-    const h = NUMGRAD_STEP;
-    const out = new Float64Array(n);
-    const xm = cloneValue(x0);
-    for (let i = 0; i < n; i++) {
-      const base = typeof x0 === 'number' ? x0 : x0.data[i];
-      const at = (d: number): Value => {
-        if (typeof xm === 'number') return base + d;
-        xm.data[i] = base + d;
-        return xm;
-      };
-      const fp = lossAt(at(h));
-      const fm = lossAt(at(-h));
-      if (typeof xm !== 'number') xm.data[i] = base;
-      out[i] = (fp - fm) / (2 * h);
-    }
-    return n === 1 && typeof x0 === 'number' ? out[0] : new Matrix(r, cc, out);
   }
 
   function lossCellOf(c: Cell): number | null {
@@ -902,64 +618,14 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const id = byAt.get(at);
       const base: Explanation = { at, loss: a ? cells[a.loss].at : null, grad: null, parts: [] };
       if (!a || id === undefined) return base;
-      const G = gradientsOf(a.loss);
-      if (G.error) return base;
-      const g = G.adj[id];
-      base.grad = g ?? null;
-      if (g === undefined) return base;
-      const inUp = new Set(G.order);
-      const x = cells[id];
-      for (const uid of [...new Set(x.users)].sort((p, q) => cells[p].order - cells[q].order)) {
-        const u = cells[uid];
-        const ug = G.adj[uid];
-        if (!inUp.has(uid) || ug === undefined || !u.prog || u.error || u.param !== null || u.slots.length !== u.prog.instrs.length) continue;
-        let part: Value | undefined;
-        backpropCell(u.prog, u.links, u.slots, ug, (cell, contribution) => {
-          if (cell === id) part = part === undefined ? contribution : addValues(part, contribution);
-        }, []);
-        if (part === undefined) continue;
-        const local = typeof ug === 'number' && typeof part === 'number' && ug !== 0 ? part / ug : null;
-        base.parts.push({ via: u.at, viaGrad: ug, contribution: part, local });
-      }
-      return base;
+      return { ...base, ...gradients.contributions(a.loss, id, (p, q) => cells[p].order - cells[q].order) };
     },
 
     gradientCheck(tol = GRADIENT_CHECK_TOL) {
-      const out: GradientCheck[] = [];
-      for (const gid of gradCellIds()) {
+      return gradCellIds().map((gid) => {
         const lossId = lossCellOf(cells[gid])!;
-        const res: GradientCheck = { gradCell: cells[gid].at, loss: cells[lossId].at, pass: true, tol, rows: [], skipped: [], error: null };
-        out.push(res);
-        const G = gradientsOf(lossId);
-        const noiseFloor = 1e-8 * Math.max(1, Math.abs(cells[lossId].value === null ? 0 : (cells[lossId].value as number)));
-        if (G.error) {
-          res.error = G.error.message;
-          res.pass = false;
-          continue;
-        }
-        for (const id of G.order) {
-          const c = cells[id];
-          const g = G.adj[id];
-          if (g === undefined || c.value === null || id === lossId || G.constant.has(id)) continue;
-          let n: Value;
-          try {
-            n = numgrad(lossId, id);
-          } catch {
-            res.skipped.push(c.at);
-            continue;
-          }
-          // Finite differences carry noise of about ε·|L|/h ≈ 1e-11·|L|: a gradient that is 0 in
-          // exact arithmetic (rounding −2.8e−17 against 0) must not fail on relative error alone.
-          const relErr = relativeError(g, n);
-          const absErr = maxAbsDiff(g, n);
-          const ok = relErr <= tol || absErr <= noiseFloor;
-          res.rows.push({ at: c.at, relErr, absErr, ok });
-          if (!ok) res.pass = false;
-        }
-        const badness = (r: { relErr: number; ok: boolean }) => (Number.isNaN(r.relErr) ? Infinity : r.relErr) + (r.ok ? 0 : 1e9);
-        res.rows.sort((a, b) => badness(b) - badness(a) || compareAddresses(a.at, b.at));
-      }
-      return out;
+        return { gradCell: cells[gid].at, loss: cells[lossId].at, tol, ...gradients.check(lossId, tol) };
+      });
     },
 
     batch(fn) {

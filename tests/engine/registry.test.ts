@@ -1,0 +1,32 @@
+// The registry is the only list of ops: every operator the parser knows names an op in it,
+// with the same spelling recorded on the op, and each registry is a fresh instance.
+import { describe, expect, it } from 'vitest';
+import { BINARY_OPS } from '../../src/engine/formula/parse';
+import { createRegistry } from '../../src/engine/ops/registry';
+import { defineOp } from '../../src/engine/ops/define';
+
+describe('createRegistry()', () => {
+  it('has an op for every operator of the formula language, whose symbol is that operator', () => {
+    const reg = createRegistry();
+    for (const [symbol, name] of Object.entries(BINARY_OPS)) {
+      const op = reg.get(name);
+      expect(op, `${symbol} → ${name}`).toBeDefined();
+      // ** is the second spelling of ^ (pow); every other operator is its op's symbol.
+      expect(symbol === '**' ? '^' : symbol).toBe(op!.symbol);
+    }
+    expect(reg.get('neg')!.symbol).toBe('-x');
+    expect(reg.get('transpose')!.symbol).toBe('.T');
+  });
+
+  it('gives each engine its own registry: an op added to one is not in another', () => {
+    const a = createRegistry();
+    a.add(defineOp({ name: 'twice', args: 1, category: 'elementwise', signature: 'twice(x)', doc: '2x', gradDoc: 'dx = 2g', forward: ([x]) => x }));
+    expect(a.has('twice')).toBe(true);
+    expect(createRegistry().has('twice')).toBe(false);
+  });
+
+  it('refuses an op defined twice', () => {
+    const a = createRegistry();
+    expect(() => a.add(a.get('exp')!)).toThrow(/defined twice/);
+  });
+});
