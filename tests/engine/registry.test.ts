@@ -30,3 +30,16 @@ describe('createRegistry()', () => {
     expect(() => a.add(a.get('exp')!)).toThrow(/defined twice/);
   });
 });
+
+describe('work bounds', () => {
+  it('a matrix product too large to finish in seconds is a #SIZE error on its cell, not a hang', async () => {
+    const { createEngine } = await import('../../src/engine/engine');
+    const e = createEngine();
+    e.setCell('A1', 'ones(4000, 4000)');
+    e.setCell('A2', 'A1 @ A1');
+    e.setCell('A3', 'sum(A1)'); // the matrix itself is fine: a reduction over it works
+    expect(e.get('A2')!.error).toMatchObject({ kind: 'SIZE' });
+    expect(e.get('A2')!.error!.message).toMatch(/4000×4000 and 4000×4000 needs 6\.40e\+10 multiply-adds/);
+    expect(e.get('A3')!.value).toBe(16_000_000);
+  });
+});

@@ -177,6 +177,18 @@ const NARROW = 8;
  */
 const SMALL = 4;
 
+/**
+ * The most multiply-adds one matrix product may take (a few seconds of one core): a product
+ * of two allowed-size matrices can need 10^11 and would hang the page; it is a #SIZE error.
+ */
+export const MAX_MATMUL_WORK = 2e9;
+
+function checkWork(m: number, k: number, n: number): void {
+  if (m * k * n > MAX_MATMUL_WORK) {
+    throw new OpError('SIZE', `a matrix product of ${m}×${k} and ${k}×${n} needs ${(m * k * n).toExponential(2)} multiply-adds (at most ${MAX_MATMUL_WORK.toExponential(0)})`);
+  }
+}
+
 /** The rows×cols matrix d widened to rows×4 with zero columns. */
 function pad4(d: Float64Array, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * 4);
@@ -189,6 +201,7 @@ export function matmul(a: Matrix, b: Matrix): Matrix {
   const m = a.rows, k = a.cols, n = b.cols;
   if (b.rows !== k) throw new OpError('SHAPE', `matrix product: ${m}×${k} @ ${b.rows}×${n} (inner sizes ${k} and ${b.rows} differ)`);
   checkSize(m, n); // an outer product n×1 @ 1×m is larger than both factors
+  checkWork(m, k, n);
   const C = new Float64Array(m * n);
   const A = a.data, B = b.data;
   if (n <= SMALL && k >= NARROW) {
@@ -255,6 +268,7 @@ function allFinite(B: Float64Array, off: number, stride: number, count: number, 
 /** C = Aᵀ·B (A m×k, B m×n → k×n) without materialising Aᵀ: the weight gradient Xᵀ·δ. */
 export function matmulTA(a: Matrix, b: Matrix): Matrix {
   const m = a.rows, k = a.cols, n = b.cols;
+  checkWork(m, k, n);
   const C = new Float64Array(k * n);
   const A = a.data, B = b.data;
   if (n <= SMALL && m >= NARROW) {
@@ -302,6 +316,7 @@ export function matmulTA(a: Matrix, b: Matrix): Matrix {
 /** C = A·Bᵀ (A m×n, B k×n → m×k) without materialising Bᵀ: the input gradient δ·Wᵀ. */
 export function matmulTB(a: Matrix, b: Matrix): Matrix {
   const m = a.rows, n = a.cols, k = b.rows;
+  checkWork(m, n, k);
   const C = new Float64Array(m * k);
   const A = a.data, B = b.data;
   if (n <= SMALL && k >= NARROW) {
