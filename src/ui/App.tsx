@@ -67,7 +67,13 @@ export function App(props: AppProps) {
   const [helpOpen, setHelpOpen] = createSignal(false);
 
   // Autosave: debounced, and on pagehide; serialisation never blocks an edit.
-  const saver = storage ? createAutosaver(() => ws.toDoc(), storage, props.autosaveDelay ?? 250) : null;
+  // A failed autosave (storage full or off) is said once, until a save works again.
+  let autosaveWarned = false;
+  const onSaved = (ok: boolean) => {
+    if (!ok && !autosaveWarned) ctl.setAlert('Autosave failed: this sheet does not fit in the browser’s storage. Use Save file to keep your work.');
+    autosaveWarned = !ok;
+  };
+  const saver = storage ? createAutosaver(() => ws.toDoc(), storage, props.autosaveDelay ?? 250, undefined, onSaved) : null;
   if (saver) {
     const off1 = ws.engine.subscribe(() => saver.schedule());
     const off2 = ws.subscribe(() => saver.schedule());

@@ -106,14 +106,24 @@ const realTimers: TimerLike = {
   clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
-export function createAutosaver(getDoc: () => SheetDoc, storage: StorageLike, delay = 250, timers: TimerLike = realTimers): Autosaver {
+/**
+ * `onResult` hears whether each save landed: a sheet larger than the browser's storage quota
+ * cannot be autosaved, and the user must be told so rather than lose it on a reload.
+ */
+export function createAutosaver(
+  getDoc: () => SheetDoc,
+  storage: StorageLike,
+  delay = 250,
+  timers: TimerLike = realTimers,
+  onResult: (ok: boolean) => void = () => {},
+): Autosaver {
   let handle: unknown = null;
   let pending = false;
   const save = () => {
     handle = null;
     if (!pending) return;
     pending = false;
-    saveAutosave(storage, getDoc());
+    onResult(saveAutosave(storage, getDoc()));
   };
   return {
     schedule() {

@@ -100,6 +100,26 @@ describe('autosave', () => {
     expect(loadAutosave(st, isFunction)!.cells.find((c) => c.at === 'A1')!.formula).toBe('42');
   });
 
+  it('reports each save: a storage over its quota says so, and the next save that fits says so too', () => {
+    let full = true;
+    const st = memStorage();
+    const quota: StorageLike = {
+      ...st,
+      setItem: (k, v) => {
+        if (full) throw new DOMException('quota', 'QuotaExceededError');
+        st.setItem(k, v);
+      },
+    };
+    const results: boolean[] = [];
+    const now = { set: (fn: () => void) => (fn(), 0), clear: () => {} };
+    const saver = createAutosaver(() => circuitDoc(), quota, 0, now, (ok) => results.push(ok));
+    saver.schedule();
+    full = false;
+    saver.schedule();
+    expect(results).toEqual([false, true]);
+    expect(loadAutosave(st, isFunction)).not.toBeNull();
+  });
+
   it('boot: link beats autosave; a broken link falls back with a message; first run opens the circuit', () => {
     const st = memStorage();
     expect(bootSheet('', st, isFunction)).toMatchObject({ source: 'welcome', firstRun: true, alert: null });
