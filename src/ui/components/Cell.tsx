@@ -43,6 +43,15 @@ export function Cell(props: { at: string; col: number; row: number; left: number
               <Show when={x().isParameter}>
                 <span class="cell-param" title="parameter (holds a trained value)">θ</span>
               </Show>
+              <Show when={props.ctl.bridge.gradCells().includes(props.at)}>
+                <span
+                  class="cell-gradtag"
+                  classList={{ active: props.ctl.bridge.activeLoss()?.gradCell === props.at }}
+                  title="a grad(L) cell: select it to show ∂L/∂cell in the grid"
+                >
+                  ∇
+                </span>
+              </Show>
             </div>
             <Show
               when={!x().error}
