@@ -94,12 +94,12 @@ function nameOf(engine: Engine, at: string): string {
 }
 
 function describe(c: CellView): string {
-  const head = `${c.at}${c.name ? ` ${c.name}` : ''} = ${c.formula}`;
+  const shape = c.shape ? `  [${c.shape[0]}×${c.shape[1]}]` : '';
+  const head = `${c.at}${c.name ? ` ${c.name}` : ''} = ${c.formula}${shape}`;
   const lines = [head];
   if (c.error) lines.push(`  error  #${c.error.kind}: ${c.error.message}`);
   else {
-    const shape = c.shape ? `${c.shape[0]}×${c.shape[1]}` : '';
-    lines.push(`  value  ${indent(formatValue(c.value))}${c.shape && (c.shape[0] > 1 || c.shape[1] > 1) ? `   (${shape})` : ''}`);
+    lines.push(`  value  ${indent(formatValue(c.value))}`);
     if (c.check) lines.push(`  check  ${c.check.pass ? '✓' : '✗'} relative error ${formatNumber(c.check.relErr, 3)} (tolerance ${formatNumber(c.check.tol, 3)})`);
   }
   if (c.grad !== null) lines.push(`  grad   ${indent(formatValue(c.grad))}`);
