@@ -8,6 +8,8 @@ import { Heatmap } from './Heatmap';
 export function Cell(props: { at: string; col: number; row: number; left: number; width: number; ctl: Controller; selected: boolean; inRange: boolean }) {
   const view = props.ctl.bridge.cell(props.at);
   const label = createMemo(() => cellAriaLabel(props.at, view()));
+  // True only for the cell being edited; other cells do not re-render as the draft changes.
+  const isEditing = createMemo(() => props.ctl.editing()?.at === props.at);
   const v = () => view();
   const classes = () => {
     const x = v();
@@ -32,8 +34,17 @@ export function Cell(props: { at: string; col: number; row: number; left: number
       title={v()?.error ? `#${v()!.error!.kind}: ${v()!.error!.message}` : v()?.formula ? `${props.at}: ${v()!.formula}` : undefined}
       data-at={props.at}
     >
-      <Show when={v()}>
-        {(x) => (
+      {/* While this cell is being edited, what is typed shows in the cell too, as in any spreadsheet. */}
+      <Show when={isEditing()}>
+        <div class="cell-draft" aria-hidden="true">
+          {props.ctl.editing()?.draft ?? ''}
+          <span class="caret" />
+        </div>
+      </Show>
+      <Show when={v() && !isEditing()}>
+        {(_) => {
+          const x = () => v()!;
+          return (
           <>
             <div class="cell-top">
               <span class="cell-name">{x().name ?? ''}</span>
@@ -84,7 +95,8 @@ export function Cell(props: { at: string; col: number; row: number; left: number
               </Show>
             </Show>
           </>
-        )}
+          );
+        }}
       </Show>
     </div>
   );

@@ -51,7 +51,8 @@ export function suggest(
   }
   const fnNames = new Set<string>();
   for (const op of registry.all()) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(op.name) || fnNames.has(op.name)) continue;
+    // Operators (add, sub, lt, …) are written as + - < …: offering `sub(` for "su" only misleads.
+    if (op.category === 'operator' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(op.name) || fnNames.has(op.name)) continue;
     if (op.name.toLowerCase().startsWith(p)) {
       fnNames.add(op.name);
       items.push({ kind: 'function', label: op.name, insert: op.name + '(', detail: op.signature, doc: op.doc });

@@ -78,6 +78,8 @@ describe('App', () => {
     fireEvent.keyDown(grid, { key: '7' });
     expect(formula.value).toBe('7');
     expect(document.activeElement).toBe(formula);
+    // what is typed shows in the cell too while it is edited
+    expect(cell('D1').querySelector('.cell-draft')!.textContent).toBe('7');
     typeFormula(formula, '7*x');
     fireEvent.keyDown(formula, { key: 'Tab' });
     expect(label('D1')).toBe('D1 = -14');

@@ -25,6 +25,11 @@ describe('autocomplete', () => {
     expect(suggest('q * z', 5, reg, [{ name: 'z', at: 'A3' }, { name: 'q', at: 'B1' }])).toBeNull();
     expect(suggest('q * z', 5, reg, [])!.items.map((i) => i.label)).toContain('zeros');
   });
+  it('offers functions, not the operators behind + - * < (no sub( for "su")', () => {
+    const labels = suggest('su', 2, reg, [])!.items.map((i) => i.label);
+    expect(labels).toContain('sum');
+    expect(labels).not.toContain('sub');
+  });
   it('does not suggest inside numbers or after a dot', () => {
     expect(suggest('1e5', 3, reg, [])).toBeNull();
     expect(suggest('x.T', 3, reg, [])).toBeNull();
