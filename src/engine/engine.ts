@@ -484,8 +484,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
   function shownGradients(): Gradients | null {
     const a = activeLossId();
     if (!a) return null;
-    const G = gradientsOf(a.loss);
-    return G;
+    // Mid-way through a sliced recompute, show the last gradients computed: recomputing them
+    // here would run a whole reverse pass in one go, the freeze the slices are there to avoid.
+    if (job) return gradients.lastComputed(a.loss);
+    return gradientsOf(a.loss);
   }
 
   // ---------- views ----------

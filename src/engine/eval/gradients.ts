@@ -338,7 +338,12 @@ export function createGradients(host: GradientHost) {
     return res;
   }
 
-  return { gradientsOf, startBackward, stepBackward, finishBackward, staleBackward, gradValue, numgrad, contributions, check };
+  /** The most recent gradients of a loss, current or not (null if none were ever computed). */
+  function lastComputed(lossId: number): Gradients | null {
+    return gradCache.get(lossId) ?? null;
+  }
+
+  return { gradientsOf, lastComputed, startBackward, stepBackward, finishBackward, staleBackward, gradValue, numgrad, contributions, check };
 }
 
 export type Gradient = ReturnType<typeof createGradients>;
