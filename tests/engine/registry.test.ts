@@ -43,3 +43,22 @@ describe('work bounds', () => {
     expect(e.get('A3')!.value).toBe(16_000_000);
   });
 });
+
+describe('propagated errors', () => {
+  it('grad(L, X) and numgrad(L, X) with X in error name where the error started, once', async () => {
+    const { createEngine } = await import('../../src/engine/engine');
+    const e = createEngine();
+    e.setCell('A1', '[[1, 2]] + [[1, 2, 3]]'); // #SHAPE starts here
+    e.setCell('A2', 'A1 * 2'); // carries it
+    e.setCell('B1', '3');
+    e.setCell('B2', 'B1 * B1');
+    e.setCell('C1', 'grad(B2, A2)');
+    e.setCell('C2', 'numgrad(B2, A2)');
+    for (const at of ['A2', 'C1', 'C2']) {
+      const err = e.get(at)!.error!;
+      expect(err.kind).toBe('SHAPE');
+      expect(err.message.startsWith('A1: ')).toBe(true);
+      expect(err.message).not.toMatch(/A2: A1:/);
+    }
+  });
+});

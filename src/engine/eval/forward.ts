@@ -102,6 +102,7 @@ export function runForward(prog: Program, links: readonly number[], slots: Value
   return slots[ins.length - 1];
 }
 
-function upstream(e: CellError, at: string): CellError {
+/** The error a cell shows when a cell it reads (at `at`) holds `e`: named after where it started. */
+export function upstream(e: CellError, at: string): CellError {
   return { kind: e.kind, message: e.origin ? e.message : `${at}: ${e.message}`, origin: e.origin ?? at };
 }

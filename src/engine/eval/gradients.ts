@@ -11,7 +11,7 @@ import { relativeError } from '../ops/verify';
 import { addValues, filled } from '../tensor/kernels';
 import { Matrix, OpError, type Value, cloneValue, shapeOf, shapeText, sizeOf } from '../tensor/value';
 import { backpropCell } from './backward';
-import { type CellError, type ForwardEnv, UpstreamError, isCellError, runForward } from './forward';
+import { type CellError, type ForwardEnv, UpstreamError, isCellError, runForward, upstream } from './forward';
 
 export interface Gradients {
   /** ∂L/∂cell by id (undefined: not upstream of L). */
@@ -203,7 +203,7 @@ export function createGradients(host: GradientHost) {
     if (G.error) throw new OpError(G.error.kind as any, G.error.message);
     if (wrt < 0) return cells[lossId].value!;
     const X = cells[wrt];
-    if (X.error) throw new UpstreamError({ kind: X.error.kind, message: `${X.at}: ${X.error.message}`, origin: X.error.origin ?? X.at });
+    if (X.error) throw new UpstreamError(upstream(X.error, X.at));
     const g = G.adj[wrt];
     if (g !== undefined) return g;
     const [r, c] = shapeOf(X.value!);
@@ -212,7 +212,7 @@ export function createGradients(host: GradientHost) {
 
   function numgrad(lossId: number, wrt: number): Value {
     const L = cells[lossId], X = cells[wrt];
-    for (const c of [L, X]) if (c.error) throw new UpstreamError({ kind: c.error.kind, message: `${c.at}: ${c.error.message}`, origin: c.error.origin ?? c.at });
+    for (const c of [L, X]) if (c.error) throw new UpstreamError(upstream(c.error, c.at));
     if (shapeOf(L.value!)[0] !== 1 || shapeOf(L.value!)[1] !== 1) throw new OpError('GRAD', `numgrad: the loss ${label(L)} must be a scalar, it is ${shapeText(L.value!)}`);
     const x0 = X.value!;
     const [r, cc] = shapeOf(x0);
