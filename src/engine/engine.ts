@@ -4,7 +4,7 @@
 // Reverse-mode accumulation, numgrad and the gradient check are eval/gradients.ts. Listeners
 // are told what changed; the engine never renders and never imports UI code.
 import { type Cell, type CellError, toCellError } from './cell';
-import { compareAddresses, formatAddress, isAddress, nameProblem, parseAddress } from './formula/address';
+import { compareAddresses, formatAddress, isAddress, nameProblem, parseAddress, pinnedAddress } from './formula/address';
 import { parseFormula } from './formula/parse';
 import { identifierTokens, renameInFormula } from './formula/rewrite';
 import { type ForwardEnv, runForward } from './eval/forward';
@@ -65,7 +65,8 @@ export interface Engine {
   /** Set a cell's formula ('' clears it). Recomputes what is downstream. */
   setCell(at: string, formula: string): void;
   /** Give a cell a name (null removes it); formulas using the old name are rewritten. */
-  setName(at: string, name: string | null): { ok: true } | { ok: false; message: string };
+  /** `note`: what else changed (formulas that meant the address W1 now say $W$1). */
+  setName(at: string, name: string | null): { ok: true; note?: string } | { ok: false; message: string };
   setNote(at: string, note: string | null): void;
   /** Store a parameter value (or null to go back to the formula's own value). */
   setParameter(at: string, value: Value | null): void;
@@ -243,7 +244,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   /** The compiled formula through its template (see eval/templates.ts), or null to compile it directly. */
   function fromTemplate(formula: string, mentions: Set<string>): Compiled | null {
-    const tk = templateKey(formula);
+    const tk = templateKey(formula, (n) => byName.has(n));
     if (!tk) return null;
     let t = templates.get(tk.key);
     if (t === undefined) {
@@ -278,6 +279,22 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
     return true;
+  }
+
+  /** Rewrite unpinned references to the address `at` as `$C$R`; the cells rewritten. */
+  function pinAddressUses(at: string): string[] {
+    const target = byAt.get(at);
+    if (!isAddress(at) || target === undefined) return [];
+    const done: string[] = [];
+    for (const id of [...new Set(cells[target].users)]) {
+      const u = cells[id];
+      const f = renameInFormula(u.formula, at, pinnedAddress(at));
+      if (f === u.formula) continue;
+      u.formula = f;
+      recompileCell(u);
+      done.push(u.at);
+    }
+    return done.sort(compareAddresses);
   }
 
   function recompileMentions(name: string): void {
@@ -544,23 +561,30 @@ export function createEngine(options: EngineOptions = {}): Engine {
         if (other !== undefined && other !== c.id) return { ok: false, message: `"${next}" is already the name of ${cells[other].at}` };
       }
       const old = c.name;
+      // A name spelled like an address takes over that spelling: formulas that meant the
+      // address say so explicitly ($W$1) first, so naming never changes what they compute.
+      const pinned = next !== null && next !== c.at ? pinAddressUses(next) : [];
       if (old !== null) byName.delete(old);
       c.name = next;
       if (next !== null) byName.set(next, c.id);
       changed(c.id);
       pendingDirty.add(c.id); // messages downstream name the cell by its name
       pendingStructure = true;
-      if (old !== null && next !== null) {
-        // Renaming rewrites the formulas that used the old name.
+      if (old !== null) {
+        // Renaming rewrites the formulas that used the old name; clearing the name rewrites
+        // them to the cell's address, so they keep reading the same cell.
+        const to = next ?? (byName.has(c.at) ? pinnedAddress(c.at) : c.at);
         for (const id of [...(mentionedBy.get(old) ?? [])]) {
           const u = cells[id];
-          u.formula = renameInFormula(u.formula, old, next);
+          u.formula = renameInFormula(u.formula, old, to);
           recompileCell(u);
         }
-      } else if (old !== null) recompileMentions(old);
+      }
       if (next !== null) recompileMentions(next);
       flush();
-      return { ok: true };
+      return pinned.length
+        ? { ok: true, note: `${pinned.join(', ')} referred to the address ${next}: now written ${pinnedAddress(next!)}, so ${pinned.length > 1 ? 'they keep' : 'it keeps'} reading that cell` }
+        : { ok: true };
     },
 
     setNote(at, note) {

@@ -339,8 +339,9 @@ describe('names', () => {
     ['hidden_layer', null],
     ['w1', null],
     ['_tmp', null],
-    ['A1', 'cell address'],
-    ['ABC1', 'looks like a cell address'],
+    ['A1', null], // a name may be spelled like an address (SPEC §2)
+    ['W1', null],
+    ['$W$1', 'not an identifier'],
     ['sum', 'function name'],
     ['1x', 'not an identifier'],
     ['a b', 'not an identifier'],

@@ -193,9 +193,10 @@ describe('readSheet: cells', () => {
     expect(readError(sheetText(cells))).toBe('cells[2].name: "x" is used twice (cells[0])');
   });
 
-  it('readSheet refuses a name shaped like a cell address', () => {
-    expect(readError(sheetText([c('A1'), c('A2', '1', { name: 'W1' })]))).toBe('cells[1].name: "W1" is a cell address');
-    expect(readError(sheetText([c('A1', '1', { name: 'ABC1' })]))).toBe('cells[0].name: "ABC1" looks like a cell address');
+  it('readSheet accepts names spelled like cell addresses (SPEC §2: the name wins)', () => {
+    const names = (r: ReadResult) => (r.ok ? r.doc.cells.map((x) => x.name ?? null) : r.error);
+    expect(names(readSheet(sheetText([c('A1'), c('A2', '1', { name: 'W1' })])))).toEqual([null, 'W1']);
+    expect(names(readSheet(sheetText([c('A1', '1', { name: 'ABC1' })])))).toEqual(['ABC1']);
   });
 
   it('readSheet refuses a function name as a cell name when told which names are functions', () => {

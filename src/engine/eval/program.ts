@@ -95,12 +95,14 @@ export function compile(expr: Expr, registry: Registry, resolve: Resolver, menti
     return instrs.length - 1;
   };
 
-  const refCell = (name: string): number => {
-    if (isAddress(name)) return resolve.address(name);
+  // A name wins over the address of the same spelling; `$W$1` always means the address (SPEC §2).
+  const refCell = (name: string, pinned = false): number => {
+    if (pinned) return resolve.address(name);
+    const named = resolve.name(name);
+    if (isAddress(name) && named < 0) return resolve.address(name);
     mentions.add(name);
-    const id = resolve.name(name);
-    if (id < 0) missing.push(name);
-    return id;
+    if (named < 0) missing.push(name);
+    return named;
   };
 
   const compileTree = (root: Expr): number => {
@@ -131,7 +133,7 @@ export function compile(expr: Expr, registry: Registry, resolve: Resolver, menti
         return e.slot;
       case 'ref': {
         if (registry.has(e.name)) throw new OpError('NAME', `${e.name} is a function: call it as ${e.name}(…)`);
-        return emit(new Instr('cell', { link: link(refCell(e.name)) }));
+        return emit(new Instr('cell', { link: link(refCell(e.name, e.pinned)) }));
       }
       case 'range': {
         const r = resolve.range(e.from, e.to);
@@ -164,7 +166,7 @@ export function compile(expr: Expr, registry: Registry, resolve: Resolver, menti
     const cellArg = (a: Expr, what: string): number => {
       if (a.k !== 'ref') throw new OpError('ARG', `${op.name}: ${what} must be a cell (a name or an address)`);
       if (registry.has(a.name)) throw new OpError('ARG', `${op.name}: ${what} must be a cell, ${a.name} is a function`);
-      return link(refCell(a.name));
+      return link(refCell(a.name, a.pinned));
     };
     const loss = cellArg(args[0], 'the loss L');
     const wrt = args.length > 1 ? cellArg(args[1], 'X') : -1;

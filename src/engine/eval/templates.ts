@@ -19,7 +19,7 @@ export interface Template {
 }
 
 /** The template key of a formula and the addresses it mentions, in order; null when templates do not apply. */
-export function templateKey(text: string): { key: string; addresses: string[] } | null {
+export function templateKey(text: string, isName: (n: string) => boolean): { key: string; addresses: string[] } | null {
   if (text.includes(':')) return null; // ranges: their shape depends on the addresses
   const addresses: string[] = [];
   let key = '';
@@ -27,6 +27,8 @@ export function templateKey(text: string): { key: string; addresses: string[] } 
   for (const t of identifierTokens(text)) {
     const m = ADDRESS_TOKEN.exec(t.text);
     if (!m || isCall(text, t.end) || text[t.start - 1] === '.') continue;
+    // An unpinned W1 that is a cell's name means the name (SPEC §2): not an address placeholder.
+    if (!t.text.includes('$') && isName(t.text)) return null;
     key += text.slice(last, t.start) + '\u0000';
     last = t.end;
     addresses.push(m[1] + m[2]);
@@ -49,7 +51,8 @@ function isCall(text: string, end: number): boolean {
  */
 export function compileTemplate(key: string, registry: Registry): Template | null {
   let k = 0;
-  const synthetic = key.replace(/\u0000/g, () => `A${++k}`);
+  // Pinned, so that the synthetic addresses never resolve as names.
+  const synthetic = key.replace(/\u0000/g, () => `$A$${++k}`);
   const names: string[] = [];
   const nameIndex = new Map<string, number>();
   try {

@@ -1,5 +1,5 @@
-// A1-style addresses: columns A…ZZ (upper case), rows 1…9999. Addresses are case-sensitive
-// so that lower-case names such as w1, b1, z2 (the lecture notes' names) stay names.
+// A1-style addresses: columns A…ZZ (upper case), rows 1…9999. Addresses are case-sensitive;
+// a cell name may be spelled like one (W1) and then wins over it (SPEC §2).
 
 export const MAX_ROW = 9999;
 export const MAX_COL = 702; // ZZ
@@ -58,8 +58,14 @@ const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function nameProblem(name: string, isFunction: (n: string) => boolean): string | null {
   if (!IDENT_RE.test(name)) return `"${name}" is not an identifier (letters, digits and _, not starting with a digit)`;
   if (name.length > 64) return `"${name}" is longer than 64 characters`;
-  if (isAddress(name)) return `"${name}" is a cell address`;
-  if (/^[A-Z]{1,3}[0-9]+$/.test(name)) return `"${name}" looks like a cell address`;
+  // A name may be spelled like an address (W1, b2, L2: the lecture notes' names); it wins over
+  // the address in formulas, and $W$1 always means the address (SPEC §2).
   if (isFunction(name)) return `"${name}" is a function name`;
   return null;
+}
+
+/** `W1` → `$W$1`: the address with column and row pinned (never read as a name). */
+export function pinnedAddress(at: string): string {
+  const a = parseAddress(at)!;
+  return `$${colToLetters(a.col)}$${a.row + 1}`;
 }

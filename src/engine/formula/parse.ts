@@ -6,7 +6,8 @@ import { isAddress } from './address';
 
 export type Expr =
   | { k: 'num'; v: number; pos: number }
-  | { k: 'ref'; name: string; pos: number }
+  /** `pinned`: written with a `$` (`$W$1`, `W$1`): always the address, never a name of the same spelling. */
+  | { k: 'ref'; name: string; pos: number; pinned?: boolean }
   | { k: 'range'; from: string; to: string; pos: number }
   | { k: 'call'; fn: string; args: Expr[]; pos: number }
   | { k: 'matrix'; rows: Expr[][]; pos: number }
@@ -159,7 +160,7 @@ function build(n: JNode, get: (c: JNode) => Expr, p: number): Expr {
       if (typeof n.value === 'string') throw new ParseError('text is not a value here', p);
       throw new ParseError(`unexpected ${String(n.raw)}`, p);
     case 'Identifier':
-      return { k: 'ref', name: stripDollars(n.name), pos: p };
+      return n.name.includes('$') ? { k: 'ref', name: stripDollars(n.name), pos: p, pinned: true } : { k: 'ref', name: n.name, pos: p };
     case 'Paren':
       return get(n.expression);
     case 'UnaryExpression': {
