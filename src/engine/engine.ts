@@ -18,7 +18,9 @@ import {
 } from './eval/gradients';
 import { type Compiled, type Program, type Resolver, UnknownNameError, compile } from './eval/program';
 import { type Template, compileTemplate, linkTemplate, templateKey } from './eval/templates';
+import { type Plan, type PlanSource, type TraceEntry, buildPlan, createPlanRunner } from './eval/plan';
 import { Marks, findCycles, reach, topoOrder } from './graph/order';
+import { addValues } from './tensor/kernels';
 import { createRegistry, type Registry } from './ops/registry';
 import type { CellDoc, SheetDoc } from './sheet/document';
 import { OpError, type Value, checkSize, shapeOf, valueFromJson, valueToJson } from './tensor/value';
@@ -84,6 +86,11 @@ export interface Engine {
   activeLoss(): { gradCell: string; loss: string } | null;
   /** Chain-rule breakdown of ∂L/∂cell for the loss in use. */
   explain(at: string): Explanation;
+  /**
+   * The sheet's computation as plain data (eval/plan.ts): every cell, or only what the
+   * `losses` need; with `freeze`, cells that depend on no parameter are given inputs.
+   */
+  plan(options?: { losses?: string[]; freeze?: boolean }): Plan;
   /**
    * Whole-sheet gradient check: for every grad cell's loss, compare ∂L/∂cell with central
    * finite differences for every cell upstream of it, worst relative errors first.
@@ -507,6 +514,81 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return gradientsOf(a.loss);
   }
 
+  // ---------- the plan ----------
+  const planSource: PlanSource = {
+    get size() {
+      return cells.length;
+    },
+    at: (id) => cells[id].at,
+    name: (id) => cells[id].name,
+    deps: (id) => cells[id].deps,
+    value: (id) => (cells[id].error ? null : cells[id].value),
+    problem: (id) => cells[id].error?.message ?? `${cells[id].at} is empty`,
+    param: (id) => cells[id].param,
+    program: (id) => (cells[id].prog ? { program: cells[id].prog!, links: cells[id].links } : null),
+    order(ids) {
+      const seeds = ids ?? cells.filter((c) => !isEmpty(c)).map((c) => c.id);
+      const n = cells.length;
+      if (indeg.length < n) indeg = new Int32Array(Math.max(n, indeg.length * 2));
+      const { ids: up, stamp } = reach(seeds, (id) => cells[id].deps, marks2, n);
+      return topoOrder(up, stamp, marks2, (id) => cells[id].deps, (id) => cells[id].users, indeg);
+    },
+  };
+
+  function planFor(losses: number[] | null, freeze = false): Plan {
+    return buildPlan(planSource, { losses: losses ?? undefined, freeze });
+  }
+
+  /**
+   * The reverse pass of the loss in use over its plan, with every step's adjoint: what the
+   * breakdown reads. Kept while the loss's value and the edges hold.
+   */
+  let traceCache: { key: string; plan: Plan; adj: (Value | undefined)[]; bySlot: Map<number, TraceEntry[]> } | null = null;
+  function traceOf(lossId: number) {
+    const key = `${lossId}:${cells[lossId].version}:${structureVersion}:${compileVersion}`;
+    if (traceCache?.key === key) return traceCache;
+    const plan = planFor([lossId]);
+    const runner = createPlanRunner(plan, registry);
+    const values = runner.forward();
+    const { adj, trace } = runner.backward(values, plan.losses[0], { trace: true });
+    const bySlot = new Map<number, TraceEntry[]>();
+    for (const t of trace!) {
+      for (const a of new Set(plan.steps[t.step].args)) {
+        let l = bySlot.get(a);
+        if (!l) bySlot.set(a, (l = []));
+        l.push(t);
+      }
+    }
+    return (traceCache = { key, plan, adj, bySlot });
+  }
+
+  /** Each consumer's part of ∂L/∂cell (the fork sum), read from the reverse pass's trace. */
+  function contributions(lossId: number, id: number): Explanation['parts'] {
+    const { plan, adj, bySlot } = traceOf(lossId);
+    const slot = plan.cells.find((c) => c.at === cells[id].at)?.slot;
+    if (slot === undefined) return [];
+    const slotOfCell = new Map(plan.cells.map((c) => [c.at, c.slot]));
+    const byConsumer = new Map<string, Value>();
+    for (const t of bySlot.get(slot) ?? []) {
+      const st = plan.steps[t.step];
+      if (st.cell === cells[id].at) continue; // the cell's own formula writes its slot, never adds into it (but `copy`)
+      for (let j = 0; j < st.args.length; j++) {
+        const d = t.added[j];
+        if (st.args[j] !== slot || d === null) continue;
+        const prev = byConsumer.get(st.cell);
+        byConsumer.set(st.cell, prev === undefined ? d : addValues(prev, d));
+      }
+    }
+    const parts: Explanation['parts'] = [];
+    for (const via of [...byConsumer.keys()].sort(compareAddresses)) {
+      const contribution = byConsumer.get(via)!;
+      const viaGrad = adj[slotOfCell.get(via)!] ?? 0;
+      const local = typeof viaGrad === 'number' && typeof contribution === 'number' && viaGrad !== 0 ? contribution / viaGrad : null;
+      parts.push({ via, viaGrad, contribution, local });
+    }
+    return parts;
+  }
+
   // ---------- views ----------
   function view(c: Cell, G: Gradients | null): CellView {
     const v = c.error ? null : c.value;
@@ -644,7 +726,19 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const id = byAt.get(at);
       const base: Explanation = { at, loss: a ? cells[a.loss].at : null, grad: null, parts: [] };
       if (!a || id === undefined) return base;
-      return { ...base, ...gradients.contributions(a.loss, id, (p, q) => cells[p].order - cells[q].order) };
+      const G = shownGradients();
+      const g = G && !G.error ? G.adj[id] : undefined;
+      if (g === undefined) return base;
+      return { ...base, grad: g, parts: contributions(a.loss, id) };
+    },
+
+    plan(options = {}) {
+      const ids = options.losses?.map((at) => {
+        const id = byName.get(at) ?? byAt.get(at);
+        if (id === undefined) throw new Error(`plan: no cell ${at}`);
+        return id;
+      });
+      return planFor(ids ?? null, options.freeze);
     },
 
     gradientCheck(tol = GRADIENT_CHECK_TOL) {

@@ -36,6 +36,8 @@ export class Instr {
   buf: Value[] = [];
   loss = -1;
   wrt = -1;
+  /** The composite op this instruction was expanded from (`mse`), or null. */
+  via: string | null = null;
 
   constructor(t: InstrKind, fields: Partial<Omit<Instr, 't'>> = {}) {
     this.t = t;
@@ -155,7 +157,11 @@ export function compile(expr: Expr, registry: Registry, resolve: Resolver, menti
         if (op.engineOp) return compileGradient(op, e.args);
         const args = e.args.map(slot);
         if (op.expand) {
-          return compileTree(op.expand(args.map((s) => ({ k: 'slot', slot: s, pos: e.pos }))));
+          const first = instrs.length;
+          const out = compileTree(op.expand(args.map((s) => ({ k: 'slot', slot: s, pos: e.pos }))));
+          // The outermost composite names the origin: mse's sub, square and mean say `mse`.
+          for (let i = first; i < instrs.length; i++) instrs[i].via = op.name;
+          return out;
         }
         return emit(new Instr('op', { op, args, buf: new Array(args.length).fill(0) }));
       }
@@ -200,7 +206,7 @@ function programKey(instrs: readonly Instr[]): string {
         parts.push(`r${it.link}:${it.rows}x${it.cols}`);
         break;
       case 'op':
-        parts.push(`${it.op!.name}(${it.args.join(',')})`);
+        parts.push(`${it.via ? it.via + ':' : ''}${it.op!.name}(${it.args.join(',')})`);
         break;
       case 'matrix':
         parts.push(`[${it.rows}x${it.cols}:${it.args.join(',')}]`);
