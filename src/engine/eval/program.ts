@@ -9,7 +9,8 @@
 // loop in cache (measured: 3.5× faster forward than one program per cell).
 import type { Expr } from '../formula/parse';
 import type { OpDef, Registry } from '../ops/define';
-import { OpError, type Value } from '../tensor/value';
+import { OpError, UnknownNameError } from '../errors';
+import type { Value } from '../tensor/value';
 import { isAddress } from '../formula/address';
 
 export type InstrKind = 'const' | 'cell' | 'range' | 'op' | 'matrix' | 'grad' | 'numgrad';
@@ -69,12 +70,7 @@ export interface Resolver {
   range(from: string, to: string): { cells: number[]; rows: number; cols: number };
 }
 
-/** Unknown names found while compiling: the formula is an error until they exist. */
-export class UnknownNameError extends OpError {
-  constructor(readonly names: string[], message: string) {
-    super('NAME', message);
-  }
-}
+export { UnknownNameError } from '../errors';
 
 /**
  * Compile an Expr into a Program. Throws OpError (kind NAME, ARG, …) for formulas that can
