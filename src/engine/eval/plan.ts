@@ -242,7 +242,11 @@ export class PlanError extends Error {
 
 export interface PlanRunner {
   readonly plan: Plan;
-  /** Every slot's value: inputs and literals from the plan (or `inputs`, by slot), then each step. */
+  /**
+   * Every slot's value: inputs and literals from the plan, then each step. `inputs` replaces
+   * slots by number — an input's value, or a step's output (the step is then skipped: the
+   * decision boundary feeds grid points where a batch would flow).
+   */
   forward(inputs?: ReadonlyMap<number, Value>): Value[];
   /**
    * ∂loss/∂slot for every slot the loss depends on (undefined elsewhere), and with
@@ -266,12 +270,15 @@ export function createPlanRunner(plan: Plan, registry: Registry): PlanRunner {
     const values = new Array<Value>(plan.slots.length);
     for (let i = 0; i < plan.slots.length; i++) {
       const s = plan.slots[i];
-      if (s.kind !== 'step') values[i] = inputs?.get(i) ?? fromPlainValue(s.value);
+      const given = inputs?.get(i);
+      if (given !== undefined) values[i] = given;
+      else if (s.kind !== 'step') values[i] = fromPlainValue(s.value);
     }
     const buf: Value[] = [];
     for (let k = 0; k < plan.steps.length; k++) {
       const st = plan.steps[k];
       const op = ops[k];
+      if (inputs?.has(st.out)) continue;
       try {
         if (op === null) values[st.out] = st.op === 'copy' ? values[st.args[0]] : stack(st, values);
         else {
