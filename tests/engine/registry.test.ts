@@ -20,7 +20,7 @@ describe('createRegistry()', () => {
 
   it('gives each engine its own registry: an op added to one is not in another', () => {
     const a = createRegistry();
-    a.add(defineOp({ name: 'twice', args: 1, category: 'elementwise', signature: 'twice(x)', doc: '2x', gradDoc: 'dx = 2g', forward: ([x]) => x }));
+    a.add(defineOp({ name: 'twice', args: 1, category: 'elementwise', signature: 'twice(x)', doc: '2x', inputs: ['x'], forward: ([x]) => x }));
     expect(a.has('twice')).toBe(true);
     expect(createRegistry().has('twice')).toBe(false);
   });
