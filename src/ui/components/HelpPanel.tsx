@@ -1,7 +1,7 @@
 // Every function, generated from the op registry: name, signature, doc, gradient rule.
 import { For, Show, createMemo, createSignal } from 'solid-js';
 import type { Registry } from '../../engine/ops/registry';
-import { helpGroups } from '../kernel/help';
+import { gradientText, helpGroups } from '../kernel/help';
 
 export function HelpPanel(props: { registry: Registry; onClose: () => void }) {
   const [q, setQ] = createSignal('');
@@ -20,7 +20,7 @@ export function HelpPanel(props: { registry: Registry; onClose: () => void }) {
         </button>
       </div>
       <p class="muted">
-        Formulas use <code>+ - * / ^ @ .T</code>, names and A1 references. In a gradient rule, <code>g</code> is ∂L/∂output.
+        Formulas use <code>+ - * / ^ @ .T</code>, names and A1 references. In a gradient rule, <code>g</code> is ∂L/∂output, <code>y</code> the output, and <code>sum_to</code> sums a broadcast gradient back to its input's shape.
       </p>
       <input class="help-search" aria-label="Search functions" placeholder="Search functions" value={q()} onInput={(e) => setQ(e.currentTarget.value)} />
       <For each={groups()}>
@@ -38,7 +38,7 @@ export function HelpPanel(props: { registry: Registry; onClose: () => void }) {
                   </div>
                   <div class="doc">{op.doc}</div>
                   <div class="graddoc">
-                    <span class="d">∂</span> {op.gradDoc}
+                    <span class="d">∂</span> {gradientText(op, props.registry).join('; ')}
                   </div>
                 </div>
               )}
