@@ -25,6 +25,15 @@ describe('createRegistry()', () => {
     expect(createRegistry().has('twice')).toBe(false);
   });
 
+  it('names every argument of every op in its signature by the input name its rule and docs use', () => {
+    const problems: string[] = [];
+    for (const op of createRegistry().all()) {
+      if (op.inputs.length !== op.maxArgs) problems.push(`${op.name}: ${op.inputs.length} input names for ${op.maxArgs} arguments`);
+      for (const n of op.inputs) if (!new RegExp(`\\b${n}\\b`).test(op.signature)) problems.push(`${op.name}: ${n} not in ${op.signature}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('refuses an op defined twice', () => {
     const a = createRegistry();
     expect(() => a.add(a.get('exp')!)).toThrow(/defined twice/);

@@ -88,7 +88,7 @@ export const neg = defineOp({
 
 export const matmulOp = defineOp({
   name: 'matmul', symbol: '@', args: 2, category: 'operator',
-  signature: 'A @ B', doc: 'Matrix product (m×k @ k×n → m×n); scalars scale.',
+  signature: 'a @ b', doc: 'Matrix product (m×k @ k×n → m×n); a scalar operand scales, as * does (and its gradient is that of *).',
   inputs: ['a', 'b'],
   rule: ['g @ b.T', 'a.T @ g'],
   // A scalar operand scales: that is `*`, and so is its gradient (sum(g · b) for a scalar a).

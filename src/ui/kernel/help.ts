@@ -47,6 +47,13 @@ function rank(c: string): number {
   return i < 0 ? ORDER.length : i;
 }
 
+/** Why an op without a rule passes no gradient, by kind. */
+const NO_GRADIENT: Partial<Record<OpCategory, string>> = {
+  construction: 'no gradient (a constant)',
+  data: 'no gradient (a constant)',
+  verification: 'no gradient (a verdict)',
+};
+
 /**
  * The gradient of `op` in a few short lines: its rule per input (`da = g @ b.T`), for a
  * composite what it is made of (its gradient is theirs), else why none flows.
@@ -63,5 +70,5 @@ export function gradientText(op: OpDef, registry: Registry): string[] {
     return out;
   }
   if (op.engineOp) return ['no gradient: other gradients treat it as a constant'];
-  return ['no gradient'];
+  return [NO_GRADIENT[op.category] ?? 'no gradient'];
 }
