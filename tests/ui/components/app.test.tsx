@@ -198,6 +198,9 @@ describe('App', () => {
       expect(el.textContent).toContain(op.signature);
       for (const line of gradientText(op, createRegistry())) expect(el.textContent).toContain(line);
     }
+    // Generated from the rules beside each op, not hand-written.
+    expect(help.querySelector('[data-op="matmul"]')!.textContent).toContain('da = g @ b.T; db = a.T @ g');
+    expect(help.querySelector('[data-op="mse"]')!.textContent).toContain('mse(pred, target) = mean(square(same_shape(pred, target) - target))');
   });
 
   it('the inspector shows the chain-rule breakdown of the selected cell', () => {
