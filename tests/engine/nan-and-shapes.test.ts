@@ -54,6 +54,11 @@ describe('NaN propagates, forward and backward (issue 7.2)', () => {
     });
   }
 
+  it('argmax takes the first NaN of a row, as NumPy does', () => {
+    const e = sheet({ A1: '[[1, 0/0, 3], [5, 2, 0/0]]', B1: 'argmax(A1)' });
+    expect(toPlain(valueOf(e, 'B1'))).toEqual([[1], [2]]);
+  });
+
   it('abs at NaN has gradient NaN; abs at 0 has gradient 0', () => {
     const e = sheet({ A1: '0/0', A2: '0', B1: 'abs(A1)', B2: 'abs(A2)', C1: 'grad(B1, A1)', C2: 'grad(B2, A2)' });
     expect(valueOf(e, 'C1')).toBeNaN();

@@ -74,6 +74,7 @@ function argmaxRows(x: Matrix): Matrix {
     let best = -Infinity, arg = 0;
     for (let j = 0; j < x.cols; j++) {
       const v = x.data[i * x.cols + j];
+      if (v !== v) { arg = j; break; } // the first NaN wins, as NumPy's argmax
       if (v > best) { best = v; arg = j; }
     }
     out[i] = arg;

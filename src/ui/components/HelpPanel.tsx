@@ -1,14 +1,16 @@
 // Every function, generated from the op registry: name, signature, doc, gradient rule.
 import { For, Show, createMemo, createSignal } from 'solid-js';
-import type { Registry } from '../../engine/ops/registry';
+import type { OpDef, Registry } from '../../engine/ops/registry';
 import { gradientText, helpGroups } from '../kernel/help';
 
 export function HelpPanel(props: { registry: Registry; onClose: () => void }) {
   const [q, setQ] = createSignal('');
+  // Gradient rules are searchable too: "sum_to" finds every op whose gradient un-broadcasts.
+  const searchText = (o: OpDef) => [o.name, o.signature, o.doc, o.symbol ?? '', ...gradientText(o, props.registry)].join(' ').toLowerCase();
   const groups = createMemo(() => {
     const s = q().trim().toLowerCase();
     return helpGroups(props.registry)
-      .map((g) => ({ ...g, ops: s ? g.ops.filter((o) => (o.name + ' ' + o.signature + ' ' + o.doc + ' ' + (o.symbol ?? '')).toLowerCase().includes(s)) : g.ops }))
+      .map((g) => ({ ...g, ops: s ? g.ops.filter((o) => searchText(o).includes(s)) : g.ops }))
       .filter((g) => g.ops.length);
   });
   return (

@@ -203,6 +203,15 @@ describe('App', () => {
     expect(help.querySelector('[data-op="mse"]')!.textContent).toContain('mse(pred, target) = mean(square(same_shape(pred, target) - target))');
   });
 
+  it('the help search finds ops by their gradient rule too', () => {
+    const { root } = mount();
+    fireEvent.click(getByRole(root, 'button', { name: 'Help' }));
+    const help = getByRole(root, 'complementary', { name: 'Help' });
+    fireEvent.input(getByRole(help, 'textbox', { name: 'Search functions' }), { target: { value: 'heaviside(x, 0)' } });
+    const shown = [...help.querySelectorAll('[data-op]')].map((e) => e.getAttribute('data-op'));
+    expect(shown).toEqual(['relu']);
+  });
+
   it('the inspector shows the chain-rule breakdown of the selected cell', () => {
     const { root, cell } = mount();
     fireEvent.mouseDown(cell('A1'));
