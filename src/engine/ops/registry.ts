@@ -2,14 +2,28 @@
 // between engines or tests); extra ops can be added to an instance.
 import { arithmeticOps } from './arithmetic';
 import { constructOps } from './construct';
+import { datasetOps } from './datasets';
+import { type MnistSource, unavailableMnist } from '../data/mnist';
+import { canReadMnistPackage, nodeMnistSource } from '../data/mnist-node';
 import { Registry } from './define';
 import { elementwiseOps } from './elementwise';
 import { neuralOps } from './neural';
 import { reduceOps } from './reduce';
 import { verifyOps } from './verify';
 
-export function createRegistry(): Registry {
-  return new Registry([...arithmeticOps, ...elementwiseOps, ...reduceOps, ...neuralOps, ...constructOps, ...verifyOps]);
+export interface RegistryOptions {
+  /**
+   * Where mnist_* ops get their digits. Default: under Node, the installed package, read on
+   * first use; elsewhere none (the app passes its lazy loader, src/ui/kernel/mnist-loader.ts).
+   */
+  mnist?: MnistSource;
+}
+
+export function createRegistry(options: RegistryOptions = {}): Registry {
+  const mnist = options.mnist ?? (canReadMnistPackage() ? nodeMnistSource() : unavailableMnist('MNIST digits are not available here'));
+  return new Registry([
+    ...arithmeticOps, ...elementwiseOps, ...reduceOps, ...neuralOps, ...constructOps, ...datasetOps({ mnist }), ...verifyOps,
+  ]);
 }
 
 export { Registry } from './define';

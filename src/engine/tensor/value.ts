@@ -116,8 +116,8 @@ export function isFiniteValue(v: Value): boolean {
   return true;
 }
 
-/** Kinds of per-cell error, shown in the cell as #KIND. */
-export type ErrorKind = 'PARSE' | 'NAME' | 'SHAPE' | 'CYCLE' | 'VALUE' | 'SIZE' | 'REF' | 'ARG' | 'GRAD';
+/** Kinds of per-cell error, shown in the cell as #KIND. LOADING: data still on its way (MNIST in the app); the cell recomputes when it arrives. */
+export type ErrorKind = 'PARSE' | 'NAME' | 'SHAPE' | 'CYCLE' | 'VALUE' | 'SIZE' | 'REF' | 'ARG' | 'GRAD' | 'LOADING';
 
 /**
  * Thrown by ops and kernels *inside* one cell's evaluation; the evaluator catches it at the
