@@ -3,7 +3,7 @@
 // also in the browser bundle (through the registry), where it simply reports "unavailable".
 // The parsed digits are immutable and shared by every registry of the process: a cache of
 // the package's contents, not state that could leak between tests.
-import { type MnistDigits, type MnistPack, type MnistSource, packFromPackageArrays, splitMnist } from './mnist';
+import { type MnistDigits, type MnistPack, type MnistSource, encodeMnistPack, packFromPackageArrays, splitMnist } from './mnist';
 
 interface NodeProcess {
   getBuiltinModule?(id: string): unknown;
@@ -29,6 +29,11 @@ export function readMnistPackage(): MnistPack {
   const data: number[][] = [];
   for (let d = 0; d < 10; d++) data.push(JSON.parse(fs.readFileSync(`${dir}src/digits/${d}.json`, 'utf8')).data);
   return packFromPackageArrays(data);
+}
+
+/** The app's MNIST file before compression (vite.config.ts gzips it and serves it as mnist-digits.bin). */
+export function mnistPackBytes(): Uint8Array {
+  return encodeMnistPack(readMnistPackage());
 }
 
 /** A source that reads the package the first time an op asks (≈0.5 s), then answers at once. */

@@ -24,6 +24,8 @@ export interface Workspace {
   setNote(at: string, note: string | null): void;
   /** Empty the given cells (formula, name and note). */
   clear(ats: readonly string[]): void;
+  /** Make `at` a data cell (formula data()) holding `value`, name and note kept; one undoable edit. */
+  setData(at: string, value: number | number[][], label?: string): void;
   /** Set several formulas as one edit (paste). */
   setFormulas(edits: readonly { at: string; formula: string }[], label?: string): void;
   setTitle(title: string): void;
@@ -149,6 +151,12 @@ export function createWorkspace(opts: WorkspaceOptions = {}): Workspace {
         for (const e of edits) engine.setCell(e.at, e.formula);
       });
       record({ kind: 'cells', label, changes: befores.map((c) => ({ ...c, after: cellState(c.at) })) });
+    },
+
+    setData(at, value, label = `data into ${at}`) {
+      const before = cellState(at);
+      applyStates([{ at, state: { ...before, formula: 'data()', param: value } }]);
+      record({ kind: 'cells', label, changes: [{ at, before, after: cellState(at) }] });
     },
 
     setTitle(t) {

@@ -9,9 +9,9 @@ import { createRegistry } from '../../../src/engine/ops/registry';
 import { createMnistLoader, recomputeOnMnist } from '../../../src/ui/kernel/mnist-loader';
 
 /** A tiny pack: 1,000 samples of every digit (800 train + 200 test each), pixel byte = digit. */
-function tinyPackFile(): Uint8Array {
+function tinyPackFile(): Uint8Array<ArrayBuffer> {
   const digits = Array.from({ length: 10 }, (_, d) => new Uint8Array(1000 * MNIST_PIXELS).fill(d));
-  return gzipSync(encodeMnistPack({ digits }));
+  return new Uint8Array(gzipSync(encodeMnistPack({ digits })));
 }
 
 function setup(respond: () => Promise<Response>) {
@@ -54,7 +54,7 @@ describe('createMnistLoader', () => {
   });
 
   it('a file that is not a pack, or a network failure, is a #VALUE error too', async () => {
-    const bad = setup(async () => new Response(gzipSync(new Uint8Array(10))));
+    const bad = setup(async () => new Response(new Uint8Array(gzipSync(new Uint8Array(10)))));
     bad.engine.setCell('A1', 'mnist_test(1)');
     await bad.settled;
     expect(bad.engine.get('A1')!.error!.message).toBe('mnist_test: /mnist-digits.bin: not a Gradsheet MNIST file (bad header)');
