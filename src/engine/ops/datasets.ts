@@ -84,6 +84,11 @@ function mnistOps(source: MnistSource): OpDef[] {
 
 export const NO_DATA_MESSAGE = 'no data stored in this cell — import a CSV';
 
+/** A data cell's formula (`data()`, `=data()`): re-entering it keeps the stored matrix, there is nothing to reset to. */
+export function isDataFormula(formula: string): boolean {
+  return /^\s*=?\s*data\s*\(\s*\)\s*$/.test(formula);
+}
+
 export function datasetOps(sources: { mnist: MnistSource }): OpDef[] {
   return [
     defineOp({

@@ -1,6 +1,7 @@
 // createWorkspace(): the document the app edits — an engine plus the sheet's title and notes —
 // and every edit a user can make, each recorded for undo. Plain TypeScript: no DOM, no Solid.
 import { createEngine, type Engine } from '../../engine/engine';
+import { isDataFormula } from '../../engine/ops/datasets';
 import { emptySheet, type SheetDoc } from '../../engine/sheet/document';
 import { valueFromJson, valueToJson } from '../../engine/tensor/value';
 import { type CellState, type DocState, EMPTY_CELL, type History, type HistoryEntry, createHistory } from './history';
@@ -120,7 +121,7 @@ export function createWorkspace(opts: WorkspaceOptions = {}): Workspace {
 
     setFormula(at, formula) {
       const before = cellState(at);
-      if (before.formula === formula && before.param === undefined) return;
+      if (before.formula === formula && (before.param === undefined || isDataFormula(formula))) return;
       engine.setCell(at, formula);
       record({ kind: 'cells', label: `edit ${at}`, changes: [{ at, before, after: cellState(at) }] });
     },

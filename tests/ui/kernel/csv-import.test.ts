@@ -51,6 +51,16 @@ describe('csvToDataCell', () => {
     expect(Object.is((v as { data: Float64Array }).data[1], -0)).toBe(true);
   });
 
+  it('committing the unchanged formula data() keeps the data (nothing to reset to); another formula replaces it', () => {
+    const ws = createWorkspace();
+    csvToDataCell(ws, 'A1', '1,2\n');
+    ws.setFormula('A1', 'data()');
+    expect(rows(ws, 'A1')).toEqual([[1, 2]]);
+    ws.setFormula('A1', '3');
+    expect(ws.engine.get('A1')!.value).toBe(3);
+    expect(ws.engine.get('A1')!.isParameter).toBe(false);
+  });
+
   it('a bad file leaves the cell as it was and says where the problem is', () => {
     const ws = createWorkspace();
     ws.setFormula('A1', '5');
