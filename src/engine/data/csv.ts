@@ -1,9 +1,9 @@
 // CSV text → a matrix, for data cells (a pasted or imported file). Comma, semicolon or tab
 // separated (the first of tab, semicolon, comma found outside quotes in the first record);
 // quoted fields as in RFC 4180 ("a ""b""", delimiters and line breaks inside quotes); a first
-// row with any non-empty non-numeric field is a header and is kept aside; blank lines are skipped; with
-// semicolons, a decimal comma (1,5) reads as 1.5. Bad input is an answer, never a throw: the
-// message names the line and column (1-based, as an editor counts them).
+// row with a non-empty, non-numeric field is a header and is kept aside; blank lines are
+// skipped; with semicolons, a decimal comma (1,5) reads as 1.5. Bad input is an answer, never
+// a throw: the message names the line and column (1-based, as an editor counts them).
 import { MAX_ELEMENTS, Matrix } from '../tensor/value';
 
 export type CsvDelimiter = ',' | ';' | '\t';

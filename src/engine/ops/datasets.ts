@@ -23,13 +23,19 @@ function noiseArg(v: Value, what: string): number {
   return x;
 }
 
-function twoClassSet(name: 'moons' | 'circles', doc: string, make: (N: number, noise: number, seed: number, rest: readonly Value[]) => Matrix, extra = ''): OpDef[] {
+/** A two-class set `name(N, noise, seed[, factor])` and its labels `name_labels(N)`. */
+function twoClassSet(
+  name: 'moons' | 'circles',
+  doc: string,
+  make: (N: number, noise: number, seed: number, factor: Value | undefined) => Matrix,
+  hasFactor = false,
+): OpDef[] {
   return [
     defineOp({
-      name, args: extra ? [3, 4] : 3, category: 'data', constArgs: extra ? [0, 1, 2, 3] : [0, 1, 2],
-      signature: `${name}(N, noise, seed${extra})`, doc, gradDoc: NO_GRAD,
-      forward: ([n, noise, seed, ...rest]) =>
-        make(intArg(n, `${name}: N`, 1), noiseArg(noise, `${name}: noise`), seedArg(seed, `${name}: seed`), rest),
+      name, args: hasFactor ? [3, 4] : 3, category: 'data', constArgs: hasFactor ? [0, 1, 2, 3] : [0, 1, 2],
+      signature: `${name}(N, noise, seed${hasFactor ? ', factor' : ''})`, doc, gradDoc: NO_GRAD,
+      forward: ([n, noise, seed, factor]) =>
+        make(intArg(n, `${name}: N`, 1), noiseArg(noise, `${name}: noise`), seedArg(seed, `${name}: seed`), factor),
     }),
     defineOp({
       name: `${name}_labels`, args: 1, category: 'data', constArgs: [0],
@@ -120,12 +126,12 @@ export function datasetOps(sources: { mnist: MnistSource }): OpDef[] {
     ...twoClassSet(
       'circles',
       'Two concentric circles (scikit-learn make_circles): N points per circle, 2N×2, outer first; inner radius `factor` (default 0.8); Gaussian noise of std `noise`.',
-      (N, noise, seed, [f]) => {
+      (N, noise, seed, f) => {
         const factor = f === undefined ? 0.8 : toScalar(f, 'circles: factor');
         if (!(factor >= 0 && factor < 1)) throw new OpError('ARG', `circles: factor must be in [0, 1), got ${factor}`);
         return circlesData(N, noise, seed, factor);
       },
-      ', factor',
+      true,
     ),
     ...mnistOps(sources.mnist),
     defineOp({
