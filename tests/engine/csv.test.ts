@@ -27,6 +27,11 @@ describe('parseCsv', () => {
     expect(rows(parseCsv('1,2\r3,4'))).toEqual([[1, 2], [3, 4]]);
   });
 
+  it('the delimiter is the first non-blank record’s: a single column stays one column whatever comes later', () => {
+    expect(ok(parseCsv('\n\n1;2\n3;4\n')).delimiter).toBe(';');
+    expect(parseCsv('1\n2\n3;4\n')).toMatchObject({ ok: false, line: 3, column: 1, message: 'line 3, column 1: "3;4" is not a number' });
+  });
+
   it('a first row with a non-numeric field is a header, kept aside', () => {
     const r = ok(parseCsv('x,y,label\n0.5,1,0\n-1,2,1\n'));
     expect(r.header).toEqual(['x', 'y', 'label']);

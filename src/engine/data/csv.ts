@@ -34,16 +34,18 @@ function numberOf(f: Field, delimiter: CsvDelimiter): number | null {
   return null;
 }
 
-/** The delimiter of the first record: the first of tab, semicolon, comma outside quotes (comma if none). */
+/** The delimiter of the first non-blank record: tab, else semicolon, else comma, counting only those outside quotes (comma if none). */
 function detectDelimiter(text: string): CsvDelimiter {
   const seen = { '\t': false, ';': false, ',': false };
   let quoted = false;
+  let content = false; // the record so far holds more than blanks (blank lines before it are skipped)
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '"') quoted = !quoted;
-    else if (!quoted && (c === '\n' || c === '\r')) {
-      if (seen['\t'] || seen[';'] || seen[',']) break;
-    } else if (!quoted && (c === '\t' || c === ';' || c === ',')) seen[c] = true;
+    if (!quoted && (c === '\n' || c === '\r')) {
+      if (content) break;
+    } else if (!quoted && (c === '\t' || c === ';' || c === ',')) seen[c] = content = true;
+    else if (c !== ' ') content = true;
   }
   return seen['\t'] ? '\t' : seen[';'] ? ';' : ',';
 }
