@@ -41,7 +41,10 @@ describe('mnist_train / mnist_test in Node', () => {
     expect([X.rows, X.cols, Y.rows, Y.cols]).toEqual([8000, 784, 8000, 1]);
     expect([Xt.rows, Xt.cols, Yt.rows, Yt.cols]).toEqual([1756, 784, 1756, 1]);
     let lo = Infinity, hi = -Infinity;
-    for (const v of X.data) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    for (const v of X.data) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
     expect([lo, hi]).toEqual([0, 1]);
     // set(8000, 2000): 800 of each digit to train, samples 800…999 to test (the package has 991 twos, 980 fours, 863 fives, 944 eights, 978 nines).
     expect(labelCounts(Y.data)).toEqual(new Array(10).fill(800));

@@ -116,7 +116,10 @@ export function isFiniteValue(v: Value): boolean {
   return true;
 }
 
-/** Kinds of per-cell error, shown in the cell as #KIND. LOADING: data still on its way (MNIST in the app); the cell recomputes when it arrives. */
+/**
+ * Kinds of per-cell error, shown in the cell as #KIND. LOADING: data still on its way (MNIST
+ * digits in the app); the cell recomputes when they arrive.
+ */
 export type ErrorKind = 'PARSE' | 'NAME' | 'SHAPE' | 'CYCLE' | 'VALUE' | 'SIZE' | 'REF' | 'ARG' | 'GRAD' | 'LOADING';
 
 /**
