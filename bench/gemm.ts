@@ -68,6 +68,13 @@ function gflops(fn: () => unknown, flops: number, minMs: number): number {
   return median(g);
 }
 
+/** Runs every kernel for a while first: V8 compiles wasm with a baseline compiler and optimises it in the background. */
+function warmUp(): void {
+  const t0 = performance.now();
+  while (performance.now() - t0 < 300) for (const s of SHAPES) for (const b of ['wasm', 'js'] as const) { setKernelBackend(b); product(s)(); }
+  setKernelBackend('auto');
+}
+
 function measure(s: Shape, b: KernelBackend, minMs: number): number {
   setKernelBackend(b);
   try {
@@ -117,6 +124,7 @@ export function benchGemm(opts: { quick: boolean; withPeers: boolean }): void {
   if (!wasm) console.log('\nWebAssembly SIMD is not available here: the wasm column repeats the JS fallback.');
   const minMs = opts.quick ? 60 : 250;
   console.error('[bench] GEMM shapes…');
+  warmUp();
   const rows = SHAPES.map((s) => ({ s, wasm: measure(s, 'wasm', minMs), js: measure(s, 'js', minMs), auto: measure(s, 'auto', minMs) }));
   const live = opts.withPeers ? livePeers() : {};
   const nt = live.nt ?? RECORDED.jsNt2x4F64;
@@ -133,6 +141,7 @@ export function benchGemm(opts: { quick: boolean; withPeers: boolean }): void {
 
 /** Where WebAssembly starts to pay: square-ish products of growing size, both backends. */
 function crossover(): void {
+  warmUp();
   console.log('| m×k·k×n | work | wasm GFLOP/s | JS GFLOP/s |');
   console.log('|---|---|---|---|');
   for (const [m, k, n] of [[2, 2, 2], [4, 4, 4], [8, 8, 8], [12, 12, 12], [16, 16, 16], [24, 24, 24], [32, 32, 32], [64, 2, 64], [300, 2, 100], [300, 100, 3], [100, 3, 100], [300, 100, 1], [1, 100, 100], [100, 100, 1]]) {

@@ -212,16 +212,18 @@ export function wasmKernelsAvailable(): boolean {
 }
 
 /**
- * Where WebAssembly pays (measured with bench/gemm.ts): copying A and B in and C out costs about
- * as much as the JS kernel's own pass over them, so the product must do enough multiply-adds per
- * entry moved; tiny products stay in JS.
+ * Where WebAssembly pays (bench/gemm.ts --crossover, best of 30): from about 8×8·8×8 on, wasm
+ * is 2× the JS kernels including the copies in and out; at 4×4·4×4 they are even and below it
+ * the call and copies dominate. A lone dot product (a 1×1 result) stays in JS: the 4×4 register
+ * block would compute 16 entries to keep one.
  */
-const WASM_MIN_WORK = 4096;
+const WASM_MIN_WORK = 512;
+const WASM_MIN_ENTRIES = 4;
 
 /** C (m×n) = A'(m×k)·B'(k×n) in WebAssembly when chosen and possible; null means: run the JS kernel. */
 function productInWasm(o: Orientation, a: Matrix, b: Matrix, m: number, k: number, n: number): Matrix | null {
   if (wasmGemm === null || backend === 'js' || m === 0 || n === 0) return null;
-  if (backend === 'auto' && m * k * n < WASM_MIN_WORK) return null;
+  if (backend === 'auto' && (m * k * n < WASM_MIN_WORK || m * n < WASM_MIN_ENTRIES)) return null;
   const C = wasmGemm.product(o, a.data, a.rows, a.cols, b.data, b.rows, b.cols);
   return C && new Matrix(m, n, C);
 }
