@@ -82,6 +82,7 @@ export class WasmGemm {
     if (o === 'AB') { M = ar; K = ac; N = bc; ars = ac; aps = 1; bps = bc; bjs = 1; }
     else if (o === 'ATB') { M = ac; K = ar; N = bc; ars = 1; aps = ac; bps = bc; bjs = 1; }
     else { M = ar; K = ac; N = br; ars = ac; aps = 1; bps = 1; bjs = bc; }
+    if (K === 0) return new Float64Array(M * N); // an empty sum: the kernel would write nothing
     const N4 = pad4(N);
     const offA = 0;
     const offB = offA + line(A.length);
@@ -94,7 +95,6 @@ export class WasmGemm {
     if (!heap) return null;
     heap.set(A, offA);
     heap.set(B, offB);
-    heap.fill(0, offC, end);
     const x = inst.x;
     x.pack(offB * 8, K, N, bps, bjs, offP * 8);
     x.gemm(offA * 8, ars, aps, M, K, offP * 8, N, offC * 8);

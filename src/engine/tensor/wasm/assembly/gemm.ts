@@ -41,7 +41,21 @@ export function pack(src: usize, k: i32, n: i32, bps: i32, bjs: i32, dst: usize)
         from += step;
         out += 32;
       }
+    } else if (j0 + 4 <= n) {
+      // Four whole columns of B' through strides (the A·Bᵀ case: four rows of B, read side by side).
+      const step = <usize>bps << 3;
+      let r0 = src + ((<usize>j0 * <usize>bjs) << 3);
+      const r1 = (<usize>bjs << 3), r2 = r1 << 1, r3 = r1 + r2;
+      for (let p = 0; p < k; p++) {
+        store<f64>(out, load<f64>(r0));
+        store<f64>(out, load<f64>(r0 + r1), 8);
+        store<f64>(out, load<f64>(r0 + r2), 16);
+        store<f64>(out, load<f64>(r0 + r3), 24);
+        r0 += step;
+        out += 32;
+      }
     } else {
+      // The last, partial strip: zeros past column n.
       for (let p = 0; p < k; p++) {
         for (let c = 0; c < 4; c++) {
           const j = j0 + c;
@@ -55,17 +69,19 @@ export function pack(src: usize, k: i32, n: i32, bps: i32, bjs: i32, dst: usize)
 }
 
 /**
- * C[i, j] += Σ_{p < kc} A'(i, p)·B'(p, j) for rows i..i+3 and the 4 columns of one packed strip.
- * a0..a3 point at A'(row, p0), aStep is A'’s p stride in bytes, b at the strip's row p0, c at C[i, j]
- * with row stride cStep bytes.
+ * C[i, j] = (first ? 0 : C[i, j]) + Σ_{p < kc} A'(i, p)·B'(p, j) for rows i..i+3 and the 4 columns
+ * of one packed strip. a0..a3 point at A'(row, p0), aStep is A'’s p stride in bytes, b at the
+ * strip's row p0, c at C[i, j] with row stride cStep bytes.
  */
 // @ts-ignore: decorator
-@inline function block4x4(a0: usize, a1: usize, a2: usize, a3: usize, aStep: usize, b: usize, kc: i32, c: usize, cStep: usize): void {
+@inline function block4x4(first: bool, a0: usize, a1: usize, a2: usize, a3: usize, aStep: usize, b: usize, kc: i32, c: usize, cStep: usize): void {
   const c1 = c + cStep, c2 = c1 + cStep, c3 = c2 + cStep;
-  let s00 = v128.load(c), s01 = v128.load(c, 16);
-  let s10 = v128.load(c1), s11 = v128.load(c1, 16);
-  let s20 = v128.load(c2), s21 = v128.load(c2, 16);
-  let s30 = v128.load(c3), s31 = v128.load(c3, 16);
+  // +0 to start, as the JS kernels do (0 + (−0) is +0): the first K block need not clear C.
+  const z = f64x2.splat(0.0);
+  let s00 = first ? z : v128.load(c), s01 = first ? z : v128.load(c, 16);
+  let s10 = first ? z : v128.load(c1), s11 = first ? z : v128.load(c1, 16);
+  let s20 = first ? z : v128.load(c2), s21 = first ? z : v128.load(c2, 16);
+  let s30 = first ? z : v128.load(c3), s31 = first ? z : v128.load(c3, 16);
   let q: usize = 0;
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
@@ -92,8 +108,8 @@ export function pack(src: usize, k: i32, n: i32, bps: i32, bjs: i32, dst: usize)
 
 /**
  * C = A'·B' (m × k · k × n) into c, row stride pad4(n), rows pad4(m) (the padding rows and
- * columns receive throwaway values: rows past m repeat the last row of A'). c must be zero on entry.
- * bp is B' packed by pack(). Strides ars, aps are in elements.
+ * columns receive throwaway values: rows past m repeat the last row of A'). k must be at least 1
+ * (with k = 0 nothing is written). bp is B' packed by pack(). Strides ars, aps are in elements.
  */
 export function gemm(a: usize, ars: i32, aps: i32, m: i32, k: i32, bp: usize, n: i32, c: usize): void {
   const n4 = pad4(n);
@@ -112,7 +128,7 @@ export function gemm(a: usize, ars: i32, aps: i32, m: i32, k: i32, bp: usize, n:
         const a3 = base + ((<usize>min(i + 3, last) * <usize>ars) << 3);
         for (let j = j0; j < j1; j += 4) {
           const b = bp + ((<usize>(j >> 2) * <usize>k + <usize>p0) << 5);
-          block4x4(a0, a1, a2, a3, aStep, b, kc, c + <usize>i * cRow + (<usize>j << 3), cRow);
+          block4x4(p0 == 0, a0, a1, a2, a3, aStep, b, kc, c + <usize>i * cRow + (<usize>j << 3), cRow);
         }
       }
     }
