@@ -71,10 +71,16 @@ function gflops(fn: () => unknown, flops: number, minMs: number): Rate {
   return { median: median(g), best: Math.max(...g) };
 }
 
-/** Runs every kernel for a while first: V8 compiles wasm with a baseline compiler and optimises it in the background. */
+/**
+ * Runs every kernel for a while first: V8 runs wasm from a baseline compiler and swaps in
+ * optimised code compiled in the background, which on a busy machine takes a while.
+ */
 function warmUp(): void {
-  const t0 = performance.now();
-  while (performance.now() - t0 < 300) for (const s of SHAPES) for (const b of ['wasm', 'js'] as const) { setKernelBackend(b); product(s)(); }
+  for (const b of ['wasm', 'js'] as const) {
+    setKernelBackend(b);
+    const t0 = performance.now();
+    while (performance.now() - t0 < 400) for (const s of SHAPES) if (s.m * s.k * s.n < 1e6) product(s)();
+  }
   setKernelBackend('auto');
 }
 
