@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { matmul, matmulTA, matmulTB, setKernelBackend, wasmKernelsAvailable } from '../../src/engine/tensor/kernels';
 import { loadWasmGemm, RETAIN_BYTES } from '../../src/engine/tensor/wasm/gemm';
 import { Matrix, OpError } from '../../src/engine/tensor/value';
@@ -13,6 +13,8 @@ import { makeRandom, type Rand } from './helpers';
 
 afterEach(() => {
   setKernelBackend('auto');
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
 });
 
 function randomMatrix(rand: Rand, r: number, c: number, specials: boolean): Matrix {
@@ -138,6 +140,27 @@ describe('WebAssembly SIMD matrix products', () => {
         expect((e as OpError).kind).toBe('SIZE');
       }
     }
+  });
+});
+
+describe('start-up choice', () => {
+  it('without WebAssembly, or where the SIMD module does not validate, the JS kernels run', async () => {
+    const a = new Matrix(9, 12, Float64Array.from({ length: 108 }, (_, i) => Math.sin(i)));
+    const b = new Matrix(12, 7, Float64Array.from({ length: 84 }, (_, i) => Math.cos(i)));
+    const expected = naive(a, b, false, false);
+    vi.spyOn(WebAssembly, 'validate').mockReturnValue(false);
+    expect(loadWasmGemm()).toBeNull();
+    vi.restoreAllMocks();
+    vi.stubGlobal('WebAssembly', undefined);
+    expect(loadWasmGemm()).toBeNull();
+    // A fresh copy of kernels.ts decides at import, as the page, a Worker and the CLI do.
+    vi.resetModules();
+    const k = await import('../../src/engine/tensor/kernels');
+    expect(k.wasmKernelsAvailable()).toBe(false);
+    expect(k.setKernelBackend('wasm')).toBe(false);
+    expectClose(k.matmul(a, b), expected, 'matmul without WebAssembly');
+    expectClose(k.matmulTA(a, a), naive(a, a, true, false), 'matmulTA without WebAssembly');
+    expectClose(k.matmulTB(b, b), naive(b, b, false, true), 'matmulTB without WebAssembly');
   });
 });
 
