@@ -17,11 +17,12 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-function randomMatrix(rand: Rand, r: number, c: number, specials: boolean): Matrix {
+/** Entries: a fraction `zeros` of ±0, with specials 2% +∞, 2% −∞, 1% NaN, the rest uniform in [−2, 2). */
+function randomMatrix(rand: Rand, r: number, c: number, specials: boolean, zeros = 0.3): Matrix {
   const d = new Float64Array(r * c);
   for (let i = 0; i < d.length; i++) {
-    const u = rand();
-    d[i] = u < 0.3 ? 0 : specials && u < 0.32 ? Infinity : specials && u < 0.34 ? -Infinity : specials && u < 0.35 ? NaN : rand() * 4 - 2;
+    const u = rand(), z = zeros;
+    d[i] = u < z ? (rand() < 0.5 ? 0 : -0) : specials && u < z + 0.02 ? Infinity : specials && u < z + 0.04 ? -Infinity : specials && u < z + 0.05 ? NaN : rand() * 4 - 2;
   }
   return new Matrix(r, c, d);
 }
@@ -58,8 +59,11 @@ const ORIENTATIONS: [string, Kernel, boolean, boolean][] = [
 ];
 
 /** Operands for C (m×n) with inner size k in the layout each kernel takes. */
-function operands(rand: Rand, m: number, k: number, n: number, ta: boolean, tb: boolean, specials: boolean): [Matrix, Matrix] {
-  return [ta ? randomMatrix(rand, k, m, specials) : randomMatrix(rand, m, k, specials), tb ? randomMatrix(rand, n, k, specials) : randomMatrix(rand, k, n, specials)];
+function operands(rand: Rand, m: number, k: number, n: number, ta: boolean, tb: boolean, specials: boolean, zerosOfA = 0.3): [Matrix, Matrix] {
+  return [
+    ta ? randomMatrix(rand, k, m, specials, zerosOfA) : randomMatrix(rand, m, k, specials, zerosOfA),
+    tb ? randomMatrix(rand, n, k, specials) : randomMatrix(rand, k, n, specials),
+  ];
 }
 
 function both(kernel: Kernel, a: Matrix, b: Matrix): { js: Matrix; wasm: Matrix } {
@@ -107,11 +111,24 @@ describe('WebAssembly SIMD matrix products', () => {
       }
     });
 
+    it(`${name}: A mostly zeros (ReLU outputs, image borders: the JS kernels skip them) against B with ±∞ and NaN, in both backends`, () => {
+      const rand = makeRandom(16);
+      for (const [m, k, n] of SHAPES) {
+        for (const specials of [false, true]) {
+          const [a, b] = operands(rand, m, k, n, ta, tb, specials, 0.85);
+          const ref = naive(a, b, ta, tb);
+          const { js, wasm } = both(kernel, a, b);
+          expectClose(js, ref, `${name} js ${m}×${k}·${k}×${n} sparse`);
+          expectClose(wasm, ref, `${name} wasm ${m}×${k}·${k}×${n} sparse`);
+        }
+      }
+    });
+
     it(`${name}: random shapes, both backends to 1e-12 relative`, () => {
       const rand = makeRandom(13);
       for (let t = 0; t < 40; t++) {
         const m = 1 + Math.floor(rand() * 70), k = 1 + Math.floor(rand() * 300), n = 1 + Math.floor(rand() * 70);
-        const [a, b] = operands(rand, m, k, n, ta, tb, t % 4 === 0);
+        const [a, b] = operands(rand, m, k, n, ta, tb, t % 4 === 0, t % 3 === 0 ? 0.9 : 0.3);
         const { js, wasm } = both(kernel, a, b);
         expectClose(wasm, js, `${name} ${m}×${k}·${k}×${n}`);
       }
@@ -125,6 +142,14 @@ describe('WebAssembly SIMD matrix products', () => {
     expect(Number.isNaN(matmulTA(new Matrix(2, 1, Float64Array.of(0, 1)), new Matrix(2, 1, Float64Array.of(-Infinity, 1))).data[0])).toBe(true);
     expect(Number.isNaN(matmulTB(a, new Matrix(1, 2, Float64Array.of(NaN, 1))).data[0])).toBe(true);
     expect(matmul(a, new Matrix(2, 1, Float64Array.of(5, 1))).data[0]).toBe(1);
+    // Mostly zeros (the JS kernels skip zeros of A, but only against finite rows of B): row 2 of B holds ∞.
+    const sparse = new Matrix(4, 8, new Float64Array(32));
+    sparse.data[0] = 1;
+    const b = new Matrix(8, 3, new Float64Array(24).fill(1));
+    b.data[3 * 2 + 1] = Infinity;
+    const c = matmul(sparse, b);
+    expect(Array.from(c.data.subarray(0, 3))).toEqual([1, NaN, 1]);
+    for (let i = 1; i < 4; i++) expect(Number.isNaN(c.data[i * 3 + 1])).toBe(true);
   });
 
   it('a product over the work limit is a #SIZE error before any copy into linear memory', () => {
