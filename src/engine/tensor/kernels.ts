@@ -1,6 +1,8 @@
 // Numeric kernels over Values: NumPy broadcasting on 2-D shapes, its inverse (unbroadcast),
 // matrix products in the three orientations backprop needs, transposes and axis sums.
-// Loops are plain typed-array loops: they are the whole cost of batched mode.
+// Loops are plain typed-array loops: they are the whole cost of batched mode. Matrix products big
+// enough to pay for it run in WebAssembly SIMD (wasm/) where the engine has it; these loops remain
+// the fallback and give the same numbers.
 import { Matrix, OpError, type Value, checkSize, shapeText } from './value';
 import { loadWasmGemm, type Orientation } from './wasm/gemm';
 

@@ -6,7 +6,8 @@
 //   B' is packed first into strips of 4 columns, zero-padded: A·B packs B, A·Bᵀ packs Bᵀ.
 // The micro-kernel keeps a 4×4 block of C in 8 f64x2 registers and, for each p, adds
 // A'(i..i+3, p) (broadcast) times B'(p, j..j+3). Every C entry is summed in p order from +0
-// with a multiply then an add (no FMA), exactly as the JS kernels do, so both give the same bits.
+// with a multiply then an add (no FMA), as the JS kernels do, so both give the same bits (but for
+// the sign of a zero: the JS A·Bᵀ with n ≤ 4 sums without the leading +0 and can return −0).
 // Nothing is skipped: 0·∞ and NaN propagate as IEEE says.
 //
 // Memory is laid out by the caller (src/engine/tensor/wasm/gemm.ts); this module allocates nothing.
