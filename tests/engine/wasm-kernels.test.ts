@@ -203,6 +203,12 @@ describe('linear memory', () => {
       g.product('ATB', b.data, 300, 150, b.data, 300, 150);
       expect(g.keptBytes).toBe(held);
     }
+    // Into a preallocated buffer (a plan's): the same numbers, in that buffer.
+    const out = new Float64Array(200 * 150).fill(NaN);
+    expect(g.product('AB', a.data, 200, 300, b.data, 300, 150, out)).toBe(out);
+    expect(Array.from(out)).toEqual(Array.from(first));
+    expect(() => g.product('AB', a.data, 200, 300, b.data, 300, 150, new Float64Array(5))).toThrow(RangeError);
+    expect(g.keptBytes).toBe(held);
   });
 
   it(`a product needing more than ${RETAIN_BYTES >> 20} MiB runs in memory of its own, so the kept memory does not grow`, () => {

@@ -72,17 +72,20 @@ export class WasmGemm {
   }
 
   /**
-   * The product of a (ar×ac) and b (br×bc) in the given orientation, as a fresh Float64Array
-   * (row-major), or null when linear memory cannot hold it (the caller then uses the JS kernel).
-   * Shapes must already be checked by the caller.
+   * The product of a (ar×ac) and b (br×bc) in the given orientation, row-major, in `out` when
+   * given (it must hold exactly the result: a plan's preallocated buffer; a fresh 240 KB array
+   * costs about as much as the 300×2·2×100 product itself) or else in a fresh Float64Array; null
+   * when linear memory cannot hold it (the caller then uses the JS kernel). Shapes must already
+   * be checked by the caller.
    */
-  product(o: Orientation, A: Float64Array, ar: number, ac: number, B: Float64Array, br: number, bc: number): Float64Array | null {
+  product(o: Orientation, A: Float64Array, ar: number, ac: number, B: Float64Array, br: number, bc: number, out?: Float64Array): Float64Array | null {
     // C (M×N) = A'(M×K)·B'(K×N); A'(i, p) = A[i·ars + p·aps], B'(p, j) = B[p·bps + j·bjs].
     let M: number, K: number, N: number, ars: number, aps: number, bps: number, bjs: number;
     if (o === 'AB') { M = ar; K = ac; N = bc; ars = ac; aps = 1; bps = bc; bjs = 1; }
     else if (o === 'ATB') { M = ac; K = ar; N = bc; ars = 1; aps = ac; bps = bc; bjs = 1; }
     else { M = ar; K = ac; N = br; ars = ac; aps = 1; bps = 1; bjs = bc; }
-    if (K === 0) return new Float64Array(M * N); // an empty sum: the kernel would write nothing
+    if (out && out.length !== M * N) throw new RangeError(`product: an output of ${out.length} entries for a ${M}×${N} result`);
+    if (K === 0) return out ? out.fill(0) : new Float64Array(M * N); // an empty sum: the kernel would write nothing
     const N4 = pad4(N);
     const offA = 0;
     const offB = offA + line(A.length);
@@ -99,7 +102,9 @@ export class WasmGemm {
     x.pack(offB * 8, K, N, bps, bjs, offP * 8);
     x.gemm(offA * 8, ars, aps, M, K, offP * 8, N, offC * 8);
     x.compact(offC * 8, M, N);
-    return heap.slice(offC, offC + M * N);
+    if (!out) return heap.slice(offC, offC + M * N);
+    out.set(heap.subarray(offC, offC + M * N));
+    return out;
   }
 }
 
