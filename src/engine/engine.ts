@@ -128,7 +128,6 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const mentionedBy = new Map<string, Set<number>>();
   const marks = new Marks();
   const marks2 = new Marks();
-  let indeg = new Int32Array(1024);
   const listeners = new Set<(c: ChangeSet) => void>();
   /** Bumped whenever any formula is (re)compiled: the grad-cell list is cached against it. */
   let compileVersion = 0;
@@ -341,9 +340,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (hit && hit.version === structureVersion) return { order: hit.order, leftover: [] };
     }
     const n = cells.length;
-    if (indeg.length < n) indeg = new Int32Array(Math.max(n, indeg.length * 2));
     const { ids, stamp } = reach(dirty, (id) => cells[id].users, marks, n);
-    const res = topoOrder(ids, stamp, marks, (id) => cells[id].deps, (id) => cells[id].users, indeg);
+    const res = topoOrder(ids, stamp, marks, (id) => cells[id].deps, (id) => cells[id].users);
     if (single >= 0 && res.leftover.length === 0 && res.order.length > 64) {
       if (orderCache.size > 64) orderCache.clear();
       orderCache.set(single, { version: structureVersion, order: res.order });
@@ -425,7 +423,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     const rest = leftover.filter((id) => !onCycle.has(id));
     if (!rest.length) return;
     const { ids, stamp } = reach(rest, () => [], marks2, cells.length);
-    const sub = topoOrder(ids, stamp, marks2, (id) => cells[id].deps, (id) => cells[id].users, indeg);
+    const sub = topoOrder(ids, stamp, marks2, (id) => cells[id].deps, (id) => cells[id].users);
     for (const id of sub.order) evaluate(cells[id]);
   }
 
