@@ -174,7 +174,8 @@ export function parseFormula(text: string): Expr {
     if (e instanceof RangeError) throw new ParseError('formula is nested too deeply', offset);
     const idx = typeof e?.index === 'number' ? e.index : 0;
     const desc = String(e?.description ?? e?.message ?? 'syntax error').replace(/ at character \d+$/, '');
-    throw new ParseError(desc, idx + offset);
+    // jsep may report one past the end (an unclosed string): point at the end instead.
+    throw new ParseError(desc, Math.min(idx + offset, text.length));
   }
   return convert(ast, offset, src);
 }
