@@ -319,28 +319,41 @@ export function createGradients(host: GradientHost) {
     return cost;
   }
 
-  /** L as a function of the values of some cells (`set`), re-evaluating `path` in order. */
+  /**
+   * L as a function of the values of some cells (`set`), re-evaluating `path` in order. The
+   * pass's values live in arrays indexed by cell id, stamped per pass (no Map of 100,000
+   * entries rebuilt twice per differenced entry).
+   */
   function lossFunction(lossId: number, path: readonly number[]): (set: Map<number, Value>) => number {
-    const scratch = new Map<number, Value | CellError>();
+    const vals: (Value | CellError | undefined)[] = new Array(cells.length);
+    const stamps = new Int32Array(cells.length);
+    let stamp = 0;
     const scratchEnv: ForwardEnv = {
-      read: (id) => (scratch.has(id) ? scratch.get(id)! : env.read(id)),
+      read: (id) => (stamps[id] === stamp ? vals[id]! : env.read(id)),
       gradient: env.gradient,
       label: env.label,
     };
     const slots: Value[] = [];
     return (set) => {
-      scratch.clear();
-      for (const [id, v] of set) scratch.set(id, v);
-      for (const id of path) {
+      stamp++;
+      for (const [id, v] of set) {
+        vals[id] = v;
+        stamps[id] = stamp;
+      }
+      for (let k = 0; k < path.length; k++) {
+        const id = path[k];
         const c = cells[id];
         if (c.param !== null || !c.prog || set.has(id)) continue;
+        let v: Value | CellError;
         try {
-          scratch.set(id, runForward(c.prog, c.links, slots, scratchEnv, {}));
+          v = runForward(c.prog, c.links, slots, scratchEnv, {});
         } catch (e) {
-          scratch.set(id, toCellError(e));
+          v = toCellError(e);
         }
+        vals[id] = v;
+        stamps[id] = stamp;
       }
-      const v = scratch.get(lossId);
+      const v = stamps[lossId] === stamp ? vals[lossId] : undefined;
       if (v === undefined || isCellError(v)) return NaN;
       return typeof v === 'number' ? v : v.data[0];
     };
