@@ -1,6 +1,6 @@
 // The app: wires the workspace (document + undo), the bridge (engine → signals), the
 // controller (selection, editing) and the components. Components only render.
-import { Show, createSignal, onCleanup, onMount } from 'solid-js';
+import { Show, createSignal, onCleanup } from 'solid-js';
 import type { SheetDoc } from '../engine/sheet/document';
 import { createBridge } from './bridge';
 import { CellMessage, FormulaBar } from './components/FormulaBar';
@@ -115,8 +115,6 @@ export function App(props: AppProps) {
     document.removeEventListener('keydown', onKey);
     bridge.dispose();
   });
-
-  onMount(() => ctl.focusGrid());
 
   const examples = props.examples ?? (() => import('./examples').then((m) => m.viteExamples()));
 

@@ -4,6 +4,7 @@ import { For, createEffect, createMemo, createSignal, onCleanup, onMount, untrac
 import { MAX_COL, MAX_ROW, colToLetters, formatAddress } from '../../engine/formula/address';
 import type { Controller } from '../controller';
 import { type GridMetrics, range, scrollToReveal, visibleWindow } from '../kernel/grid-window';
+import { readClip, writeClip } from '../kernel/clipboard-dom';
 import { gridKeyAction } from '../kernel/keys';
 import { inRect, posOf } from '../kernel/selection';
 import { Cell } from './Cell';
@@ -29,6 +30,9 @@ export function Grid(props: { ctl: Controller }) {
 
   onMount(() => {
     ctl.setGridFocuser(() => scroller.focus({ preventScroll: true }));
+    // The keyboard starts on the grid (A1 looks selected, so typing must reach it). Here and
+    // not in App's onMount, which runs before this one registers the focuser.
+    if (!document.activeElement || document.activeElement === document.body) scroller.focus({ preventScroll: true });
     const measure = () => {
       if (scroller.clientHeight > 0) setSize({ h: scroller.clientHeight, w: scroller.clientWidth });
     };
@@ -108,7 +112,11 @@ export function Grid(props: { ctl: Controller }) {
     const at = cellFromEvent(e);
     if (!at || e.button !== 0) return;
     e.preventDefault();
+    // Typing a formula with the caret after an operator: the click points at a reference
+    // (preventDefault above keeps the caret in the formula input).
+    if (!e.shiftKey && ctl.pointAt(at)) return;
     ctl.select(posOf(at), e.shiftKey);
+    if (ctl.editing()) return; // a refused commit: the formula input keeps the focus
     dragging = true;
     scroller.focus({ preventScroll: true });
   }
@@ -148,17 +156,17 @@ export function Grid(props: { ctl: Controller }) {
       onCopy={(e) => {
         if (e.target !== scroller) return;
         e.preventDefault();
-        ctl.copyTo(e.clipboardData);
+        writeClip(e.clipboardData, ctl.copy());
       }}
       onCut={(e) => {
         if (e.target !== scroller) return;
         e.preventDefault();
-        ctl.copyTo(e.clipboardData);
+        writeClip(e.clipboardData, ctl.copy());
       }}
       onPaste={(e) => {
         if (e.target !== scroller) return;
         e.preventDefault();
-        ctl.pasteFrom(e.clipboardData);
+        ctl.paste(readClip(e.clipboardData, ctl.internalClip()));
       }}
     >
       <div class="grid-canvas" style={{ width: `${totalW()}px` }}>

@@ -141,9 +141,15 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
         aria-label="Title"
         placeholder="Untitled sheet"
         value={b.title()}
+        title={b.title() || 'Untitled sheet'}
         onChange={(e) => ctl.ws.setTitle(e.currentTarget.value)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter') (e.currentTarget as HTMLInputElement).blur();
+          // Enter sets the title (the change event) and hands the keyboard back to the grid.
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            ctl.ws.setTitle(e.currentTarget.value);
+            ctl.focusGrid();
+          }
         }}
       />
       <div class="tb-group">
