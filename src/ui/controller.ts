@@ -68,7 +68,13 @@ export interface Controller {
   /** Load a read result: on failure shows the message and leaves the sheet untouched. */
   openResult(r: OpenResult, label: string): boolean;
   openFileText(name: string, text: string): boolean;
-  loadDoc(doc: SheetDoc, label: string): void;
+  /**
+   * Show `doc`. By default it is a new document (New, an example, a file, a link): the one
+   * on screen stays saved under Recent. `fresh = false` reopens a Recent document in place.
+   */
+  loadDoc(doc: SheetDoc, label: string, fresh?: boolean): void;
+  /** Called before a new document replaces the one on screen (the app saves it and starts a new slot). */
+  setBeforeNewDocument(fn: () => void): void;
   shareLink(pageUrl: string): string;
   focusGrid(): void;
   setGridFocuser(fn: () => void): void;
@@ -84,6 +90,7 @@ export function createController(ws: Workspace, bridge: Bridge): Controller {
   const [alert, setAlert] = createSignal<string | null>(null);
   const [editError, setEditError] = createSignal<string | null>(null);
   let internalClip: ClipData | null = null;
+  let beforeNewDocument = () => {};
   let caretOf = () => editing()?.draft.length ?? 0;
   let setCaret = (_: number) => {};
   const isFunction = (n: string) => ws.engine.registry.has(n);
@@ -259,15 +266,19 @@ export function createController(ws: Workspace, bridge: Bridge): Controller {
     openFileText(name, text) {
       return c.openResult(readSheetFile(name, text, isFunction), `open ${name}`);
     },
-    loadDoc(doc, label) {
+    loadDoc(doc, label, fresh = true) {
       setEditing(null);
       setEditError(null);
       setAlert(null);
+      if (fresh) beforeNewDocument();
       ws.load(doc, label);
       setSelection(single({ col: 0, row: 0 }));
     },
     shareLink(pageUrl) {
       return shareUrl(pageUrl, ws.toDoc());
+    },
+    setBeforeNewDocument(fn) {
+      beforeNewDocument = fn;
     },
     focusGrid: () => gridFocuser(),
     setGridFocuser(fn) {

@@ -3,6 +3,7 @@ import { For, Show, createSignal, onCleanup } from 'solid-js';
 import type { Controller } from '../controller';
 import type { ExampleEntry } from '../kernel/examples';
 import { fileNameFor, readSheetFile, sheetText } from '../kernel/persistence';
+import { RecentMenu, type RecentSource } from './RecentMenu';
 
 export function ExamplesMenu(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]> }) {
   const [open, setOpen] = createSignal(false);
@@ -89,7 +90,7 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export function Toolbar(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]>; helpOpen: boolean; toggleHelp: () => void; pageUrl: () => string }) {
+export function Toolbar(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]>; helpOpen: boolean; toggleHelp: () => void; pageUrl: () => string; recent?: RecentSource }) {
   const ctl = props.ctl;
   const b = ctl.bridge;
   const [link, setLink] = createSignal<string | null>(null);
@@ -154,6 +155,7 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
       />
       <div class="tb-group">
         <button onClick={() => { ctl.loadDoc({ gradsheet: 1, cells: [] }, 'new sheet'); ctl.focusGrid(); }}>New</button>
+        <Show when={props.recent}>{(r) => <RecentMenu recent={r()} />}</Show>
         <ExamplesMenu ctl={ctl} examples={props.examples} />
         <label class="button file-button">
           Open file
