@@ -72,7 +72,7 @@ export function FormulaBar(props: { ctl: Controller }) {
 
   function refresh() {
     const caret = input.selectionStart ?? input.value.length;
-    const s = suggest(input.value, caret, ctl.ws.engine.registry, ctl.bridge.names());
+    const s = suggest(input.value, caret, ctl.bridge.registry, ctl.bridge.names());
     setSugg(s);
     setIndex(0);
     setNavigated(false);

@@ -31,7 +31,7 @@ export function ExamplesMenu(props: { ctl: Controller; examples: () => Promise<E
       props.ctl.setAlert(`${ex.file}: could not be loaded (${e instanceof Error ? e.message : String(e)})`);
       return;
     }
-    props.ctl.openResult(readSheetFile(ex.file, text, (n) => props.ctl.ws.engine.registry.has(n)), `open example ${ex.title}`);
+    props.ctl.openResult(readSheetFile(ex.file, text, props.ctl.bridge.isFunction), `open example ${ex.title}`);
     props.ctl.focusGrid();
   }
 
@@ -125,12 +125,7 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
     }
   }
 
-  const lossName = () => {
-    const l = b.activeLoss();
-    if (!l) return null;
-    b.tick();
-    return ctl.ws.engine.get(l.loss)?.name ?? l.loss;
-  };
+  const lossName = () => b.lossName();
 
   return (
     <header class="toolbar">
