@@ -3,7 +3,7 @@
 import { For, createEffect, createMemo, createSignal, onCleanup, onMount, untrack } from 'solid-js';
 import { MAX_COL, MAX_ROW, colToLetters, formatAddress } from '../../engine/formula/address';
 import type { Controller } from '../controller';
-import { type GridMetrics, range, scrollToReveal, visibleWindow } from '../kernel/grid-window';
+import { type GridMetrics, columnLayout, range, revealColumn, scrollToReveal, visibleColumns, visibleWindow } from '../kernel/grid-window';
 import { readClip, writeClip } from '../kernel/clipboard-dom';
 import { gridKeyAction } from '../kernel/keys';
 import { inRect, posOf } from '../kernel/selection';
@@ -20,8 +20,11 @@ export function Grid(props: { ctl: Controller }) {
 
   const rows = createMemo(() => Math.min(MAX_ROW, Math.max(60, ctl.bridge.extent().rows + 30, ctl.selection().focus.row + 20, ctl.selection().anchor.row + 20)));
   const cols = createMemo(() => Math.min(MAX_COL, Math.max(16, ctl.bridge.extent().cols + 6, ctl.selection().focus.col + 4, ctl.selection().anchor.col + 4)));
+  // Column widths the user set (UI state, not the document).
+  const [widths, setWidths] = createSignal<ReadonlyMap<number, number>>(new Map());
+  const layout = createMemo(() => columnLayout(m.colWidth, widths()));
   const win = createMemo(
-    () => visibleWindow(m, scroll().top, scroll().left, size().h, size().w, rows(), cols()),
+    () => ({ ...visibleWindow(m, scroll().top, scroll().left, size().h, size().w, rows(), cols()), ...visibleColumns(layout(), scroll().left, size().w, m.headerWidth, cols()) }),
     undefined,
     { equals: (a, b) => a.r0 === b.r0 && a.r1 === b.r1 && a.c0 === b.c0 && a.c1 === b.c1 },
   );
@@ -52,8 +55,9 @@ export function Grid(props: { ctl: Controller }) {
     // right after an edit changed the DOM, would force a synchronous layout of the grid.
     const at = untrack(scroll);
     const s = scrollToReveal(m, f.col, f.row, at.top, at.left, untrack(size).h, untrack(size).w);
+    const left = revealColumn(untrack(layout), f.col, at.left, untrack(size).w - m.headerWidth);
     if (s.top !== at.top) scroller.scrollTop = s.top;
-    if (s.left !== at.left) scroller.scrollLeft = s.left;
+    if (left !== at.left) scroller.scrollLeft = left;
   });
 
   const pageRows = () => Math.max(1, Math.floor((size().h - m.headerHeight) / m.rowHeight) - 1);
@@ -132,7 +136,38 @@ export function Grid(props: { ctl: Controller }) {
   document.addEventListener('mouseup', stopDrag);
   onCleanup(() => document.removeEventListener('mouseup', stopDrag));
 
-  const totalW = () => m.headerWidth + cols() * m.colWidth;
+  const totalW = () => m.headerWidth + layout().x(cols());
+
+  // Column resize: drag a header's right border; double-click it to fit the widest content.
+  function setWidth(c: number, w: number) {
+    const next = new Map(widths());
+    next.set(c, Math.max(40, Math.min(1200, Math.round(w))));
+    setWidths(next);
+  }
+  function startResize(e: MouseEvent, c: number) {
+    e.preventDefault();
+    e.stopPropagation();
+    const x0 = e.clientX, w0 = layout().width(c);
+    const move = (ev: MouseEvent) => setWidth(c, w0 + ev.clientX - x0);
+    const up = () => {
+      document.removeEventListener('mousemove', move);
+      document.removeEventListener('mouseup', up);
+    };
+    document.addEventListener('mousemove', move);
+    document.addEventListener('mouseup', up);
+  }
+  function fitColumn(c: number) {
+    // Measured on demand (a user action): each cell of that column now in the DOM, laid out
+    // at its content's own width for a moment.
+    let w = 60;
+    for (const el of scroller.querySelectorAll<HTMLElement>(`[role="gridcell"][aria-colindex="${c + 2}"]`)) {
+      const keep = el.style.width;
+      el.style.width = 'max-content';
+      w = Math.max(w, el.getBoundingClientRect().width + 4);
+      el.style.width = keep;
+    }
+    setWidth(c, w);
+  }
   const totalH = () => rows() * m.rowHeight;
 
   return (
@@ -179,9 +214,21 @@ export function Grid(props: { ctl: Controller }) {
                 aria-colindex={c + 2}
                 class="col-header"
                 classList={{ active: ctl.rect().c0 <= c && c <= ctl.rect().c1 }}
-                style={{ left: `${m.headerWidth + c * m.colWidth}px`, width: `${m.colWidth}px` }}
+                style={{ left: `${m.headerWidth + layout().x(c)}px`, width: `${layout().width(c)}px` }}
               >
                 {colToLetters(c)}
+                <span
+                  class="col-resize"
+                  role="separator"
+                  aria-orientation="vertical"
+                  aria-label={`Resize column ${colToLetters(c)}`}
+                  title="Drag to resize; double-click to fit"
+                  onMouseDown={(e) => startResize(e, c)}
+                  onDblClick={(e) => {
+                    e.stopPropagation();
+                    fitColumn(c);
+                  }}
+                />
               </div>
             )}
           </For>
@@ -201,8 +248,8 @@ export function Grid(props: { ctl: Controller }) {
                         at={at}
                         col={c}
                         row={r}
-                        left={m.headerWidth + c * m.colWidth}
-                        width={m.colWidth}
+                        left={m.headerWidth + layout().x(c)}
+                        width={layout().width(c)}
                         ctl={ctl}
                         selected={ctl.active() === at}
                         inRange={inRect(ctl.rect(), c, r)}
