@@ -7,6 +7,7 @@ import { CellMessage, FormulaBar } from './components/FormulaBar';
 import { Grid } from './components/Grid';
 import { HelpPanel } from './components/HelpPanel';
 import { Inspector } from './components/Inspector';
+import { NotesPanel } from './components/NotesPanel';
 import { Toolbar } from './components/Toolbar';
 import { Welcome } from './components/Welcome';
 import { createController } from './controller';
@@ -90,6 +91,12 @@ export function App(props: AppProps) {
   });
   onCleanup(offWelcome);
   const [helpOpen, setHelpOpen] = createSignal(false);
+  // The sheet's notes open with a sheet that has some (every example explains what to look at).
+  const [notesOpen, setNotesOpen] = createSignal(ws.notes().trim() !== '');
+  const offNotes = ws.subscribe((e) => {
+    if (e.kind === 'load') setNotesOpen((e.doc.notes ?? '').trim() !== '');
+  });
+  onCleanup(offNotes);
 
   // Autosave: debounced, and on pagehide; serialisation never blocks an edit.
   // A failed autosave (storage full or off) is said once, until a save works again.
@@ -195,7 +202,7 @@ export function App(props: AppProps) {
 
   return (
     <div class="app">
-      <Toolbar ctl={ctl} recent={recent} examples={examples} helpOpen={helpOpen()} toggleHelp={() => setHelpOpen(!helpOpen())} pageUrl={() => (typeof location !== 'undefined' ? location.href : 'http://localhost/')} />
+      <Toolbar ctl={ctl} recent={recent} examples={examples} helpOpen={helpOpen()} toggleHelp={() => setHelpOpen(!helpOpen())} notesOpen={notesOpen()} toggleNotes={() => setNotesOpen(!notesOpen())} pageUrl={() => (typeof location !== 'undefined' ? location.href : 'http://localhost/')} />
       <Show when={ctl.alert()}>
         <div class="alert">
           <span role="alert">{ctl.alert()}</span>
@@ -220,6 +227,9 @@ export function App(props: AppProps) {
       <CellMessage ctl={ctl} />
       <main class="workarea">
         <Grid ctl={ctl} />
+        <Show when={notesOpen()}>
+          <NotesPanel ctl={ctl} onClose={() => setNotesOpen(false)} />
+        </Show>
         <Inspector ctl={ctl} />
         <Show when={helpOpen()}>
           <HelpPanel registry={ws.engine.registry} onClose={() => setHelpOpen(false)} />

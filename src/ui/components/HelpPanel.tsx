@@ -2,6 +2,7 @@
 import { For, Show, createMemo, createSignal } from 'solid-js';
 import type { Registry } from '../../engine/ops/registry';
 import { helpGroups } from '../kernel/help';
+import { HowTo } from './HowTo';
 
 export function HelpPanel(props: { registry: Registry; onClose: () => void }) {
   const [q, setQ] = createSignal('');
@@ -19,6 +20,7 @@ export function HelpPanel(props: { registry: Registry; onClose: () => void }) {
           ×
         </button>
       </div>
+      <HowTo />
       <p class="muted">
         Formulas use <code>+ - * / ^ @ .T</code>, names and A1 references. In a gradient rule, <code>g</code> is ∂L/∂output.
       </p>

@@ -90,7 +90,7 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export function Toolbar(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]>; helpOpen: boolean; toggleHelp: () => void; pageUrl: () => string; recent?: RecentSource }) {
+export function Toolbar(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]>; helpOpen: boolean; toggleHelp: () => void; pageUrl: () => string; recent?: RecentSource; notesOpen?: boolean; toggleNotes?: () => void }) {
   const ctl = props.ctl;
   const b = ctl.bridge;
   const [link, setLink] = createSignal<string | null>(null);
@@ -191,6 +191,11 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
           </Show>
         </Show>
       </div>
+      <Show when={props.toggleNotes}>
+        <button class="notes-button" aria-pressed={!!props.notesOpen} onClick={() => props.toggleNotes!()}>
+          Notes
+        </button>
+      </Show>
       <button class="help-button" aria-pressed={props.helpOpen} onClick={props.toggleHelp}>
         Help
       </button>
