@@ -211,6 +211,7 @@ export function Grid(props: { ctl: Controller }) {
             {(c) => (
               <div
                 role="columnheader"
+                aria-label={colToLetters(c)}
                 aria-colindex={c + 2}
                 class="col-header"
                 classList={{ active: ctl.rect().c0 <= c && c <= ctl.rect().c1 }}
