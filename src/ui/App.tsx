@@ -93,8 +93,12 @@ export function App(props: AppProps) {
   const [helpOpen, setHelpOpen] = createSignal(false);
   // The sheet's notes open with a sheet that has some (every example explains what to look at).
   const [notesOpen, setNotesOpen] = createSignal(ws.notes().trim() !== '');
+  // (Only when the notes change: inserting a row reloads the same sheet and its notes.)
+  let shownNotes = ws.notes();
   const offNotes = ws.subscribe((e) => {
-    if (e.kind === 'load') setNotesOpen((e.doc.notes ?? '').trim() !== '');
+    if (e.kind !== 'load' || (e.doc.notes ?? '') === shownNotes) return;
+    shownNotes = e.doc.notes ?? '';
+    setNotesOpen(shownNotes.trim() !== '');
   });
   onCleanup(offNotes);
 

@@ -7,6 +7,7 @@ import type { Bridge } from './bridge';
 import { nameProblem } from '../engine/formula/address';
 import { type ClipData, copyRect, pasteIntoRect } from './kernel/clipboard';
 import { insertRef, operandPosition, splitNamedFormula, suggestName } from './kernel/edit-text';
+import { edgeOf, fillEdits, fillTo as fillToEdits, insertDelete } from './kernel/fill';
 import { type OpenResult, encodeShareHash, readSheetFile, shareUrl } from './kernel/persistence';
 import { type Pos, type Rect, type Selection, addressOf, addressesIn, clampPos, moveSelection, posOf, rectOf, single } from './kernel/selection';
 import type { Workspace } from './kernel/workspace';
@@ -54,6 +55,14 @@ export interface Controller {
   setNameDraft(text: string | null): void;
   commitName(): boolean;
   clearSelection(): void;
+  /** Ctrl+D / Ctrl+R: fill the selection down or right from its first row or column. */
+  fill(dir: 'down' | 'right'): void;
+  /** The fill handle dragged from the selection `orig` out to `target`. */
+  fillTo(orig: Rect, target: Rect): void;
+  /** Ctrl+Arrow: to the edge of the data. */
+  jump(dc: number, dr: number, extend?: boolean): void;
+  /** Insert (count > 0) or delete (count < 0) rows or columns at index `at`; references follow. */
+  insertDelete(axis: 'row' | 'col', at: number, count: number): void;
   /** Copy the selection (kept as the internal clipboard too). */
   copy(): ClipData;
   /** The last copy made in this page, or null. */
@@ -225,6 +234,29 @@ export function createController(ws: Workspace, bridge: Bridge): Controller {
     },
     clearSelection() {
       ws.clearContents(addressesIn(rect()));
+    },
+    fill(dir) {
+      const edits = fillEdits(rect(), dir, (at) => ws.cellState(at).formula);
+      if (edits.length) ws.setFormulas(edits, `fill ${dir}`);
+    },
+    fillTo(orig, target) {
+      const edits = fillToEdits(orig, target, (at) => ws.cellState(at).formula);
+      if (edits.length) ws.setFormulas(edits, 'fill');
+      c.selectRect(target);
+    },
+    jump(dc, dr, extend = false) {
+      const s = selection();
+      const to = edgeOf(extend ? s.focus : s.anchor, dc, dr, (col, row) => {
+        const st = ws.cellState(addressOf({ col, row }));
+        return st.formula !== '' || st.name !== null;
+      });
+      setSelection(extend ? { anchor: s.anchor, focus: to } : single(to));
+      afterSelect();
+    },
+    insertDelete(axis, at, count) {
+      if (!c.commitEdit()) return;
+      const what = `${count > 0 ? 'insert' : 'delete'} ${Math.abs(count)} ${axis === 'row' ? 'row' : 'column'}${Math.abs(count) > 1 ? 's' : ''}`;
+      ws.load(insertDelete(ws.toDoc(), axis, at, count), what);
     },
     copy() {
       internalClip = copyRect({ get: (at) => ws.cellState(at) }, rect());

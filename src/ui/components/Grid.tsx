@@ -1,13 +1,14 @@
 // The virtualized grid: only the rows and columns on screen are in the DOM. Fixed row height
 // and column width make the window arithmetic (kernel/grid-window.ts).
-import { For, createEffect, createMemo, createSignal, onCleanup, onMount, untrack } from 'solid-js';
+import { For, Show, createEffect, createMemo, createSignal, onCleanup, onMount, untrack } from 'solid-js';
 import { MAX_COL, MAX_ROW, colToLetters, formatAddress } from '../../engine/formula/address';
 import type { Controller } from '../controller';
 import { type GridMetrics, columnLayout, range, revealColumn, scrollToReveal, visibleColumns, visibleWindow } from '../kernel/grid-window';
 import { readClip, writeClip } from '../kernel/clipboard-dom';
 import { gridKeyAction } from '../kernel/keys';
-import { inRect, posOf } from '../kernel/selection';
+import { type Rect, inRect, posOf } from '../kernel/selection';
 import { Cell } from './Cell';
+import { ContextMenu } from './ContextMenu';
 
 export const METRICS: GridMetrics = { rowHeight: 58, colWidth: 124, headerHeight: 26, headerWidth: 48 };
 
@@ -96,6 +97,12 @@ export function Grid(props: { ctl: Controller }) {
       case 'redo':
         ctl.redo();
         break;
+      case 'fill':
+        ctl.fill(a.dir);
+        break;
+      case 'jump':
+        ctl.jump(a.dc, a.dr, a.extend);
+        break;
       case 'selectAll': {
         const ex = ctl.bridge.extent();
         ctl.selectRect({ c0: 0, r0: 0, c1: Math.max(0, ex.cols - 1), r1: Math.max(0, ex.rows - 1) });
@@ -106,6 +113,28 @@ export function Grid(props: { ctl: Controller }) {
     }
     e.preventDefault();
   }
+
+  const [menu, setMenu] = createSignal<{ x: number; y: number } | null>(null);
+  // The fill handle: dragged from the selection's corner, it grows the selection down or to
+  // the right; on release the new cells are filled from the original block.
+  let filling: Rect | null = null;
+  function onFillOver(at: string) {
+    const o = filling!;
+    const p = posOf(at);
+    const down = p.row - o.r1, right = p.col - o.c1;
+    if (down >= right && down > 0) ctl.selectRect({ ...o, r1: p.row });
+    else if (right > 0) ctl.selectRect({ ...o, c1: p.col });
+    else ctl.selectRect(o);
+  }
+  const endFill = () => {
+    if (!filling) return;
+    const o = filling;
+    filling = null;
+    const t = ctl.rect();
+    if (t.r1 !== o.r1 || t.c1 !== o.c1) ctl.fillTo(o, t);
+  };
+  document.addEventListener('mouseup', endFill);
+  onCleanup(() => document.removeEventListener('mouseup', endFill));
 
   let dragging = false;
   function cellFromEvent(e: MouseEvent): string | null {
@@ -125,6 +154,11 @@ export function Grid(props: { ctl: Controller }) {
     scroller.focus({ preventScroll: true });
   }
   function onMouseOver(e: MouseEvent) {
+    if (filling) {
+      const at = cellFromEvent(e);
+      if (at) onFillOver(at);
+      return;
+    }
     if (!dragging || !(e.buttons & 1)) {
       dragging = false;
       return;
@@ -187,6 +221,14 @@ export function Grid(props: { ctl: Controller }) {
       onMouseOver={onMouseOver}
       onDblClick={(e) => {
         if (cellFromEvent(e)) ctl.startEdit();
+      }}
+      onContextMenu={(e) => {
+        const at = cellFromEvent(e);
+        if (!at) return;
+        e.preventDefault();
+        const p = posOf(at);
+        if (!inRect(ctl.rect(), p.col, p.row)) ctl.select(p);
+        setMenu({ x: e.clientX, y: e.clientY });
       }}
       onCopy={(e) => {
         if (e.target !== scroller) return;
@@ -261,8 +303,22 @@ export function Grid(props: { ctl: Controller }) {
               </div>
             )}
           </For>
+          <div
+            class="fill-handle"
+            aria-hidden="true"
+            title="Drag to fill"
+            style={{ left: `${m.headerWidth + layout().x(ctl.rect().c1 + 1) - 4}px`, top: `${(ctl.rect().r1 + 1) * m.rowHeight - 4}px` }}
+            onMouseDown={(e) => {
+              if (e.button !== 0) return;
+              e.preventDefault();
+              e.stopPropagation();
+              if (!ctl.commitEdit()) return;
+              filling = ctl.rect();
+            }}
+          />
         </div>
       </div>
+      <Show when={menu()}>{(p) => <ContextMenu ctl={ctl} x={p().x} y={p().y} onClose={() => setMenu(null)} />}</Show>
     </div>
   );
 }
