@@ -236,7 +236,7 @@ export function App(props: AppProps) {
         </Show>
         <Inspector ctl={ctl} />
         <Show when={helpOpen()}>
-          <HelpPanel registry={ws.engine.registry} onClose={() => setHelpOpen(false)} />
+          <HelpPanel registry={bridge.registry} onClose={() => setHelpOpen(false)} />
         </Show>
       </main>
     </div>

@@ -68,11 +68,12 @@ test('two tabs editing the same sheet keep both versions (neither overwrites the
   await expectCell(b, 'A1', { shows: [42] });
   await typeInCell(a, 'A2', '1');
   await expectCell(a, 'A2', { shows: [1] });
-  await waitFor(async () => /"rev":2/.test(await a.evaluate(() => localStorage.getItem('gradsheet:recent:v1') ?? '')), 'tab A to save');
+  const saved = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('gradsheet:doc:v1:')).map((k) => localStorage.getItem(k)));
+  await waitFor(async () => (await saved(a)).some((t) => /"A2"[^}]*"formula": "1"/.test(t)), 'tab A to save its edit');
   await typeInCell(b, 'A2', '2');
   await expectAlert(b, /another tab/);
   await waitFor(async () => {
-    const docs = await b.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('gradsheet:doc:v1:')).map((k) => localStorage.getItem(k)));
+    const docs = await saved(b);
     return docs.some((t) => /"A2"[^}]*"formula": "1"/.test(t)) && docs.some((t) => /"A2"[^}]*"formula": "2"/.test(t));
   }, 'both versions of A2 to be saved');
   await screenshot(b, 'two-tabs-fork');
