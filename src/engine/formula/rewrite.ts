@@ -92,3 +92,34 @@ export function shiftRefs(src: string, dCol: number, dRow: number): string {
 export function identifierTokens(src: string): { start: number; end: number; text: string }[] {
   return identifiers(src);
 }
+
+/**
+ * Rewrite references when rows or columns are inserted (count > 0) or deleted (count < 0) at
+ * 0-based index `at`: a reference at or past `at` moves with its cell, `$`-pinned or not
+ * (pinning is about copying, not about the cell moving). A reference to a deleted row or
+ * column becomes `REF_DELETED`, which the parser reports as an unknown name.
+ */
+export function shiftRefsForInsert(src: string, axis: 'row' | 'col', at: number, count: number): string {
+  const edits: { t: Token; text: string }[] = [];
+  for (const t of identifiers(src)) {
+    const m = REF_RE.exec(t.text);
+    if (!m || isMemberOrCall(src, t)) continue;
+    let col = lettersToCol(m[2]);
+    let row = Number(m[4]) - 1;
+    const idx = axis === 'row' ? row : col;
+    if (idx < at) continue;
+    if (count < 0 && idx < at - count) {
+      edits.push({ t, text: 'REF_DELETED' });
+      continue;
+    }
+    if (axis === 'row') row += count;
+    else col += count;
+    if (!inBounds(col, row)) {
+      edits.push({ t, text: 'REF_OUT_OF_GRID' });
+      continue;
+    }
+    const letters = formatAddress(col, row).match(/^[A-Z]+/)![0];
+    edits.push({ t, text: `${m[1]}${letters}${m[3]}${row + 1}` });
+  }
+  return edits.length ? splice(src, edits) : src;
+}
