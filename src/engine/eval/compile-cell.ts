@@ -3,12 +3,12 @@
 // fill-down's formulas), and record which names each formula mentions, so that naming or
 // renaming a cell recompiles exactly the formulas it affects.
 import type { Cell, CellStore } from '../cell';
-import { type CellError, UnknownNameError, toCellError } from '../errors';
+import { type CellError, OpError, UnknownNameError, toCellError } from '../errors';
 import { formatAddress, parseAddress } from '../formula/address';
 import { parseFormula } from '../formula/parse';
 import { referenceTokens } from '../formula/rewrite';
 import type { Registry } from '../ops/define';
-import { OpError, checkSize } from '../tensor/value';
+import { checkSize } from '../tensor/value';
 import { type Compiled, type Program, type Resolver, compile } from './program';
 import { type Template, compileTemplate, linkTemplate, templateKey } from './templates';
 

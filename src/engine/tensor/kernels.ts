@@ -3,7 +3,8 @@
 // Loops are plain typed-array loops: they are the whole cost of batched mode. Matrix products big
 // enough to pay for it run in WebAssembly SIMD (wasm/) where the engine has it; these loops remain
 // the fallback and give the same numbers.
-import { Matrix, OpError, type Value, checkSize, shapeText } from './value';
+import { OpError } from '../errors';
+import { Matrix, type Value, checkSize, shapeText } from './value';
 import { loadWasmGemm, type Orientation } from './wasm/gemm';
 
 /** Shape of broadcasting a with b (NumPy rules on 2-D), or an OpError naming both shapes. */
