@@ -35,9 +35,9 @@ export const BINARY_OPS: Readonly<Record<string, string>> = {
 };
 
 /** Deepest bracket/unary nesting accepted; jsep recurses per level, so deeper input is refused up front. */
-export const MAX_NESTING = 200;
+const MAX_NESTING = 200;
 /** The same bound as the file format's: a formula the engine takes can always be saved. */
-export const MAX_FORMULA_LENGTH = 100_000;
+const MAX_FORMULA_LENGTH = 100_000;
 
 let configured = false;
 function configure(): void {

@@ -185,7 +185,7 @@ const SMALL = 4;
  * The most multiply-adds one matrix product may take (a few seconds of one core): a product
  * of two allowed-size matrices can need 10^11 and would hang the page; it is a #SIZE error.
  */
-export const MAX_MATMUL_WORK = 2e9;
+const MAX_MATMUL_WORK = 2e9;
 
 function checkWork(m: number, k: number, n: number): void {
   if (m * k * n > MAX_MATMUL_WORK) {
