@@ -75,7 +75,7 @@ export function inBounds(col: number, row: number): boolean {
   return col >= 0 && row >= 0 && col < MAX_COL && row < MAX_ROW;
 }
 
-/** Sort key: column-major would scatter rows; spreadsheets read row by row, so sort by (col, row) like FORMAT's examples (A1, A2, A3, B1…). */
+/** The order cells are listed in files: by column, then by row (A1, A2, A3, B1…), as FORMAT's examples list them. */
 export function compareAddresses(a: string, b: string): number {
   const pa = parseAddress(a)!, pb = parseAddress(b)!;
   return pa.col - pb.col || pa.row - pb.row;
