@@ -19,6 +19,7 @@ import {
 import { type Compiled, type Program, type Resolver, UnknownNameError, compile } from './eval/program';
 import { type Template, compileTemplate, linkTemplate, templateKey } from './eval/templates';
 import { type Plan, type PlanSource, type TraceEntry, buildPlan, createPlanRunner } from './eval/plan';
+import { type OpGraph, buildOpGraph, emptyOpGraph } from './explain/op-graph';
 import { Marks, findCycles, reach, topoOrder } from './graph/order';
 import { addValues } from './tensor/kernels';
 import { createRegistry, type Registry } from './ops/registry';
@@ -27,6 +28,7 @@ import { OpError, type Value, checkSize, shapeOf, valueFromJson, valueToJson } f
 
 export type { CellError } from './cell';
 export type { Contribution, Explanation, GradientCheck } from './eval/gradients';
+export type { OpGraph } from './explain/op-graph';
 export { GRADIENT_CHECK_TOL, NUMGRAD_STEP } from './eval/gradients';
 
 /** What the UI, the CLI and tests see of one cell. */
@@ -86,6 +88,12 @@ export interface Engine {
   activeLoss(): { gradCell: string; loss: string } | null;
   /** Chain-rule breakdown of ∂L/∂cell for the loss in use. */
   explain(at: string): Explanation;
+  /**
+   * The expanded operation graph (explain/op-graph.ts) of the loss in use, or of `loss` (a
+   * name or address): every op with its inputs, value, gradient and rule. Without any loss,
+   * every cell's ops with values only. Cached while the loss's value and the edges hold.
+   */
+  opGraph(loss?: string): OpGraph;
   /**
    * The sheet's computation as plain data (eval/plan.ts): every cell, or only what the
    * `losses` need; with `freeze`, cells that depend on no parameter are given inputs.
@@ -543,7 +551,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
    * The reverse pass of the loss in use over its plan, with every step's adjoint: what the
    * breakdown reads. Kept while the loss's value and the edges hold.
    */
-  let traceCache: { key: string; plan: Plan; adj: (Value | undefined)[]; bySlot: Map<number, TraceEntry[]> } | null = null;
+  let traceCache: {
+    key: string; plan: Plan; values: Value[]; adj: (Value | undefined)[]; trace: TraceEntry[]; bySlot: Map<number, TraceEntry[]>; graph?: OpGraph;
+  } | null = null;
   function traceOf(lossId: number) {
     const key = `${lossId}:${cells[lossId].version}:${structureVersion}:${compileVersion}`;
     if (traceCache?.key === key) return traceCache;
@@ -559,7 +569,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         l.push(t);
       }
     }
-    return (traceCache = { key, plan, adj, bySlot });
+    return (traceCache = { key, plan, values, adj, trace: trace!, bySlot });
   }
 
   /** Each consumer's part of ∂L/∂cell (the fork sum), read from the reverse pass's trace. */
@@ -730,6 +740,23 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const g = G && !G.error ? G.adj[id] : undefined;
       if (g === undefined) return base;
       return { ...base, grad: g, parts: contributions(a.loss, id) };
+    },
+
+    opGraph(loss) {
+      const lossId = loss === undefined ? activeLossId()?.loss : (byName.get(loss) ?? byAt.get(loss));
+      const c = lossId === undefined ? null : cells[lossId];
+      if (loss !== undefined && !c) return emptyOpGraph(`no cell ${loss}`);
+      if (c?.error) return emptyOpGraph(`the loss ${c.name ?? c.at} has an error: ${c.error.message}`, c.at);
+      try {
+        if (!c) {
+          const plan = planFor(null);
+          return buildOpGraph({ plan, values: createPlanRunner(plan, registry).forward(), registry });
+        }
+        const t = traceOf(c.id);
+        return (t.graph ??= buildOpGraph({ plan: t.plan, values: t.values, registry, backward: { adj: t.adj, trace: t.trace, loss: t.plan.losses[0], lossAt: c.at } }));
+      } catch (e) {
+        return emptyOpGraph(e instanceof Error ? e.message : String(e), c?.at ?? null);
+      }
     },
 
     plan(options = {}) {
