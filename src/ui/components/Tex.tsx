@@ -5,7 +5,8 @@ import katex from 'katex';
 import 'katex/dist/katex.min.css';
 
 export function texHtml(tex: string, display = false): string {
-  return katex.renderToString(tex, { throwOnError: false, trust: false, displayMode: display, output: 'htmlAndMathml', strict: 'ignore' });
+  // \displaystyle: fractions at full size (∂L/∂x in a line of text is too small to read).
+  return katex.renderToString(`\\displaystyle ${tex}`, { throwOnError: false, trust: false, displayMode: display, output: 'htmlAndMathml', strict: 'ignore' });
 }
 
 export function Tex(props: { tex: string; display?: boolean; class?: string }) {
