@@ -84,7 +84,7 @@ export function StepDetail(props: { c: StepControls; registry: Registry; cellLab
                     return (
                       <div class="step-input">
                         <div class="bd-line">
-                          <Tex tex={t.localTex !== null && !t.matrix ? `${t.partialTex} = ${t.localTex}${t.localValue !== null ? ` = ${valueTex(t.localValue)}` : ''}` : `${t.vjpTex}`} />
+                          <Tex tex={t.localTex !== null && !t.matrix ? `${t.partialTex} = ${t.localTex}${t.localValue !== null && valueTex(t.localValue) !== t.localTex ? ` = ${valueTex(t.localValue)}` : ''}` : `${t.vjpTex}`} />
                         </div>
                         <div class="bd-line">
                           <Tex tex={`\\frac{\\partial ${lossTex}}{\\partial ${wrap(label)}} \\mathrel{+}= ${valueTex(inp.added)}\\quad\\Rightarrow\\quad ${valueTex(st.soFar(inp.slot) ?? null)}`} />
