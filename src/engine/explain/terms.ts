@@ -38,11 +38,11 @@ export interface Term {
   matrix: boolean;
 }
 
-interface Labels {
+export interface Labels {
   /** How a slot is written where it is read: a cell's name, a literal, an intermediate's expression. */
-  slot: Map<number, Tex>;
-  /** Each node as the op over its inputs' labels (the `q · z` of ∂(q·z)/∂q). */
-  node: Tex[];
+  slot(slot: number): Tex;
+  /** A node as the op over its inputs' labels (the `q · z` of ∂(q·z)/∂q). */
+  node(id: number): Tex;
 }
 
 const labelCache = new WeakMap<OpGraph, Labels>();
@@ -68,26 +68,61 @@ function opTex(n: OpNode, operand: (j: number) => Tex): Tex {
   return { tex, prec };
 }
 
-/** Labels for every slot and node of a graph (computed once per graph, in plan order: no recursion). */
+const DOTS: Tex = { tex: '\\ldots', prec: ATOM };
+
+/**
+ * Labels of a graph's slots and nodes, computed when first asked (a 100,000-op sheet pays
+ * only for what is shown) with an explicit stack over the intermediates of a formula.
+ */
 export function labelsOf(graph: OpGraph): Labels {
   const hit = labelCache.get(graph);
   if (hit) return hit;
-  const slot = new Map<number, Tex>();
-  for (const c of graph.cells) slot.set(c.slot, { tex: texName(c.name ?? c.at), prec: ATOM });
-  const node: Tex[] = [];
-  const operandOf = (n: OpNode, j: number): Tex => {
+  const slotTex = new Map<number, Tex>();
+  const nodeTex = new Map<number, Tex>();
+  const writer = new Map<number, number>();
+  for (const c of graph.cells) slotTex.set(c.slot, { tex: texName(c.name ?? c.at), prec: ATOM });
+  for (const n of graph.nodes) writer.set(n.slot, n.id);
+  const known = (n: OpNode, j: number): Tex | null => {
     const inp = n.inputs[j];
-    const known = slot.get(inp.slot);
-    if (known) return known;
-    const t: Tex = inp.isConst && typeof inp.value === 'number' ? { tex: texNumber(inp.value), prec: inp.value < 0 ? 4 : ATOM } : { tex: '\\ldots', prec: ATOM };
-    if (inp.isConst) slot.set(inp.slot, t);
-    return t;
+    const t = slotTex.get(inp.slot);
+    if (t) return t;
+    if (inp.isConst) return typeof inp.value === 'number' ? { tex: texNumber(inp.value), prec: inp.value < 0 ? 4 : ATOM } : DOTS;
+    const w = writer.get(inp.slot);
+    return w === undefined ? DOTS : (nodeTex.get(w) ?? null);
   };
-  for (const n of graph.nodes) {
-    const t = opTex(n, (j) => operandOf(n, j));
-    node.push(t);
-    if (!slot.has(n.slot)) slot.set(n.slot, t);
-  }
+  const node = (id: number): Tex => {
+    const stack = [id];
+    while (stack.length) {
+      const top = graph.nodes[stack[stack.length - 1]];
+      if (nodeTex.has(top.id)) {
+        stack.pop();
+        continue;
+      }
+      const missing = top.inputs.map((_, j) => j).filter((j) => known(top, j) === null);
+      if (missing.length) {
+        for (const j of missing) stack.push(writer.get(top.inputs[j].slot)!);
+        continue;
+      }
+      stack.pop();
+      const t = opTex(top, (j) => known(top, j)!);
+      nodeTex.set(top.id, t);
+      if (!slotTex.has(top.slot)) slotTex.set(top.slot, t);
+    }
+    return nodeTex.get(id)!;
+  };
+  let consts: Map<number, Tex> | null = null;
+  const slot = (s: number): Tex => {
+    const w = writer.get(s);
+    if (w !== undefined && !slotTex.has(s)) node(w);
+    const t = slotTex.get(s);
+    if (t) return t;
+    if (!consts) {
+      // Literals, found once (they are nobody's output).
+      consts = new Map();
+      for (const n of graph.nodes) n.inputs.forEach((inp, j) => inp.isConst && consts!.set(inp.slot, known(n, j)!));
+    }
+    return consts.get(s) ?? DOTS;
+  };
   const labels = { slot, node };
   labelCache.set(graph, labels);
   return labels;
@@ -190,9 +225,9 @@ export function termOf(graph: OpGraph, id: number, arg: number, registry: Regist
   const n = graph.nodes[id];
   const inp = n.inputs[arg];
   const labels = labelsOf(graph);
-  const lossTex = graph.loss ? (labels.slot.get(graph.lossSlot!)?.tex ?? 'L') : 'L';
-  const outLabel = labels.slot.get(n.slot)!;
-  const inLabel = labels.slot.get(inp.slot) ?? { tex: '\\ldots', prec: ATOM };
+  const lossTex = graph.loss ? (labels.slot(graph.lossSlot!).tex) : 'L';
+  const outLabel = labels.slot(n.slot);
+  const inLabel = labels.slot(inp.slot);
   const matrix = !isScalar(n.shape) || n.inputs.some((x) => !isScalar(x.shape));
   const rule = inp.rule;
   const gSym = outLabel.tex.length <= 24 && outLabel.prec >= ATOM ? `\\delta_{${outLabel.tex}}` : '\\delta';
@@ -201,7 +236,7 @@ export function termOf(graph: OpGraph, id: number, arg: number, registry: Regist
   // The rule's input names (a, b; x) stand for this op's operands.
   n.inputs.forEach((x, j) => {
     const nm = inputName(registry, n.op, j);
-    names.set(nm, labels.slot.get(x.slot) ?? { tex: '\\ldots', prec: ATOM });
+    names.set(nm, labels.slot(x.slot));
     shapes.set(nm, x.shape);
   });
   const opts = {
@@ -223,7 +258,7 @@ export function termOf(graph: OpGraph, id: number, arg: number, registry: Regist
     node: id,
     arg,
     gTex: partialTex(lossTex, outLabel),
-    partialTex: partialTex(paren(labels.node[id]), inLabel),
+    partialTex: partialTex(paren(labels.node(id)), inLabel),
     localTex,
     localValue: localNumber(n, arg, registry),
     vjpTex,

@@ -3,16 +3,24 @@
 // local derivative, symbolically from the op's rule and with numbers.
 import { For, Show, createMemo } from 'solid-js';
 import type { Controller } from '../controller';
-import { cellBreakdown } from '../kernel/breakdown';
+import { type BreakdownView, cellBreakdown } from '../kernel/breakdown';
 import { posOf } from '../kernel/selection';
 import { Tex } from './Tex';
 
 export function Breakdown(props: { ctl: Controller }) {
   const ctl = props.ctl;
-  const view = createMemo(() => {
+  const view = createMemo<BreakdownView>((prev) => {
     ctl.bridge.tick();
-    ctl.bridge.activeLoss();
-    return cellBreakdown(ctl.ws.engine.opGraph(), ctl.active(), ctl.ws.engine.registry);
+    const at = ctl.active();
+    // Mid-way through a sliced recompute the values are not all current: keep what is shown.
+    if (ctl.bridge.progress() && prev?.at === at) return prev;
+    const loss = ctl.bridge.activeLoss();
+    // The op graph is built only for a cell with a gradient (the engine's, not step-through's).
+    if (loss && ctl.ws.engine.get(at)?.grad == null) {
+      const l = ctl.ws.engine.get(loss.loss)?.name ?? loss.loss;
+      return { at, symbolTex: null, summary: `${at} is not upstream of ${l}: no gradient flows to it.`, groups: [], more: 0, total: null, sumTex: null };
+    }
+    return cellBreakdown(ctl.ws.engine.opGraph(), at, ctl.ws.engine.registry);
   });
   return (
     <section class="chain breakdown" aria-label="Chain rule">

@@ -66,7 +66,7 @@ export function StepDetail(props: { c: StepControls; registry: Registry; cellLab
             const st = c.st()!;
             const graph = st.graph;
             const labels = labelsOf(graph);
-            const lossTex = graph.lossSlot !== null ? (labels.slot.get(graph.lossSlot)?.tex ?? 'L') : 'L';
+            const lossTex = graph.lossSlot !== null ? labels.slot(graph.lossSlot).tex : 'L';
             return (
               <div>
                 <p class="step-head">
@@ -75,12 +75,12 @@ export function StepDetail(props: { c: StepControls; registry: Registry; cellLab
                 </p>
                 <div class="bd-line">
                   <span class="muted">in: </span>
-                  <Tex tex={`\\frac{\\partial ${lossTex}}{\\partial ${wrap(labels.node[n.id].tex)}} = ${valueTex(n.grad)}`} />
+                  <Tex tex={`\\frac{\\partial ${lossTex}}{\\partial ${wrap(labels.node(n.id).tex)}} = ${valueTex(n.grad)}`} />
                 </div>
                 <For each={n.inputs.map((inp, j) => ({ inp, j })).filter((x) => x.inp.added !== null && !x.inp.isConst)}>
                   {({ inp, j }) => {
                     const t = termOf(graph, n.id, j, props.registry);
-                    const label = labels.slot.get(inp.slot)?.tex ?? '\\ldots';
+                    const label = labels.slot(inp.slot).tex;
                     return (
                       <div class="step-input">
                         <div class="bd-line">

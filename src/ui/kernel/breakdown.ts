@@ -95,7 +95,7 @@ export function cellBreakdown(graph: OpGraph, at: string, registry: Registry, ma
   if (graph.error) return { ...base, summary: `No breakdown: ${graph.error}` };
   if (graph.loss === null) return { ...base, summary: 'No grad(L) cell in this sheet: add one (e.g. grad(f)) to see how each gradient is assembled.' };
   const labels = labelsOf(graph);
-  const lossTex = labels.slot.get(graph.lossSlot!)?.tex ?? 'L';
+  const lossTex = labels.slot(graph.lossSlot!).tex;
   const cell = graph.cells.find((c) => c.at === at);
   const lossCell = graph.cells.find((c) => c.slot === graph.lossSlot);
   const lossName = lossCell?.name ?? graph.loss;
