@@ -3,7 +3,7 @@
 // (the grid shows gradients so far), the typeset breakdown and the gradient check panel.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, getByRole, queryByRole } from '@testing-library/dom';
 import { render } from 'solid-js/web';
 import { App } from '../../../src/ui/App';
@@ -69,6 +69,24 @@ describe('explain views', () => {
     fireEvent.keyDown(panel, { key: 'Escape' });
     expect(label('A1')).toMatch(/gradient -0\.19661/);
     expect(label('C2')).not.toMatch(/gradient/); // not upstream of f, as before stepping
+  });
+
+  it('Play runs the whole reverse pass by itself and stops at the end with the full gradients', () => {
+    vi.useFakeTimers();
+    try {
+      const { root, label, button } = mount();
+      fireEvent.click(button('Graph'));
+      const panel = getByRole(root, 'region', { name: 'Graph view' });
+      fireEvent.keyDown(panel, { key: ' ' });
+      expect(getByRole(panel, 'button', { name: 'Pause' })).toBeTruthy();
+      vi.advanceTimersByTime(20_000);
+      expect(panel.querySelector('.step-pos')!.textContent).toMatch(/step 8 of 8/);
+      expect(getByRole(panel, 'button', { name: 'Play' })).toBeTruthy();
+      expect(label('A2')).toMatch(/gradient 0\.39322/);
+      expect(label('A5')).toMatch(/gradient 0\.19661/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('the inspector breakdown typesets the local derivative of each term', () => {
