@@ -4,6 +4,13 @@
 import { For, Show, createMemo } from 'solid-js';
 import type { Controller } from '../controller';
 import { type BreakdownView, cellBreakdown } from '../kernel/breakdown';
+import { breakdown } from '../kernel/explain';
+
+/**
+ * Beyond this many grid positions in use the breakdown is the cell-level one in words: the
+ * typeset one builds the whole op graph (measured: seconds for a 10,000-cell chain).
+ */
+const LARGE_SHEET = 20_000;
 import { posOf } from '../kernel/selection';
 import { Tex } from './Tex';
 
@@ -20,8 +27,19 @@ export function Breakdown(props: { ctl: Controller }) {
       const l = ctl.ws.engine.get(loss.loss)?.name ?? loss.loss;
       return { at, symbolTex: null, summary: `${at} is not upstream of ${l}: no gradient flows to it.`, groups: [], more: 0, total: null, sumTex: null };
     }
+    const ext = ctl.bridge.extent();
+    if (ext.rows * ext.cols > LARGE_SHEET) return textBreakdown(at);
     return cellBreakdown(ctl.ws.engine.opGraph(), at, ctl.ws.engine.registry);
   });
+  /** The cell-level breakdown in words (engine.explain), without building the op graph. */
+  const textBreakdown = (at: string): BreakdownView => {
+    const b = breakdown(ctl.ws.engine.explain(at), (a) => ctl.ws.engine.get(a));
+    return {
+      at, symbolTex: null, summary: b.summary, more: b.more, total: null,
+      groups: b.lines.map((l) => ({ consumer: l.via, label: l.via, text: l.text, terms: [], total: 0 })),
+      sumTex: b.total === null ? null : `\\text{total: ${(b.symbol ?? '').replace(/[\\{}$&#^_%~]/g, ' ')} = ${b.total}}`,
+    };
+  };
   return (
     <section class="chain breakdown" aria-label="Chain rule">
       <h3>Chain rule</h3>
