@@ -1,5 +1,5 @@
 // The top bar: title, file commands, examples, share link, undo/redo, the loss in use, help.
-import { For, Show, createSignal, onCleanup } from 'solid-js';
+import { For, type JSX, Show, createSignal, onCleanup } from 'solid-js';
 import type { Controller } from '../controller';
 import type { ExampleEntry } from '../kernel/examples';
 import { fileNameFor, readSheetFile, sheetText } from '../kernel/persistence';
@@ -91,7 +91,7 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export function Toolbar(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]>; helpOpen: boolean; toggleHelp: () => void; pageUrl: () => string; recent?: RecentSource; notesOpen?: boolean; toggleNotes?: () => void }) {
+export function Toolbar(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]>; helpOpen: boolean; toggleHelp: () => void; pageUrl: () => string; recent?: RecentSource; notesOpen?: boolean; toggleNotes?: () => void; views?: JSX.Element }) {
   const ctl = props.ctl;
   const b = ctl.bridge;
   const [link, setLink] = createSignal<string | null>(null);
@@ -198,6 +198,7 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
           Notes
         </button>
       </Show>
+      {props.views}
       <button class="help-button" aria-pressed={props.helpOpen} onClick={props.toggleHelp}>
         Help
       </button>
