@@ -5,6 +5,7 @@
 // The writer is stable (fixed key order, cells sorted by address) so that sheets diff well and
 // reading then writing a written sheet gives the same text.
 import { compareAddresses, isAddress, nameProblem } from '../formula/address';
+import { MARK_FIELDS, marksProblem } from '../exercise/marks';
 import { FORMAT_VERSION, type CellDoc, type SheetDoc } from './document';
 
 export type ReadResult = { ok: true; doc: SheetDoc; warnings: string[] } | { ok: false; error: string };
@@ -320,6 +321,9 @@ function readCell(raw: unknown, index: number, seen: Seen, ctx: Context): CellDo
   const value = Object.hasOwn(raw, 'value') ? readValue(raw.value, `${path}.value`, ctx) : undefined;
   const note = readText(raw, 'note', `${path}.note`, ctx);
   const extra = readExtra(raw, CELL_FIELDS, path, ctx);
+  // Fields documented by another module: kept in `extra`, validated there (exercise/marks.ts).
+  const marks = marksProblem(extra, path);
+  if (marks) refuse(marks);
   const cell: CellDoc = { at, formula };
   if (name !== undefined) cell.name = name;
   if (value !== undefined) cell.value = value;
@@ -421,6 +425,7 @@ function readExtra(raw: Record<string, unknown>, known: readonly string[], path:
     if (hasNonFinite(value)) refuse(`${fieldPath}: holds a number out of range (JSON cannot write it back)`);
     extra ??= Object.create(null) as Record<string, unknown>;
     defineData(extra, key, value);
+    if (path !== '' && MARK_FIELDS.includes(key)) continue;
     warnUnknown(path === '' ? `top/${key}` : `cell/${key}`, fieldPath, ctx);
   }
   return extra;
