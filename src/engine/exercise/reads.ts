@@ -33,7 +33,7 @@ export function cellReads(doc: SheetDoc): Map<string, CellReads> {
       if (e.k === 'ref') {
         const at = !e.pinned && byName.has(e.name) ? byName.get(e.name)! : isAddress(e.name) ? e.name : null;
         if (at) reads.push(at);
-      } else if (e.k === 'range') reads.push(...rangeCells(e.from, e.to));
+      } else if (e.k === 'range') for (const at of rangeCells(e.from, e.to)) reads.push(at);
       else if (e.k === 'call') {
         calls.add(e.fn);
         for (const a of e.args) stack.push(a);

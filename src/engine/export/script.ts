@@ -111,9 +111,9 @@ function writeScript(engine: Engine, d: Dialect, title: string | undefined): str
     if (d === 'pytorch' && up.has(st.out) && cellVar.get(st.cell) === v) forward.push(`if ${v}.requires_grad: ${v}.retain_grad()  # keep the cell's gradient`);
   }
 
-  const backward: string[] = [];
-  if (loss !== null && d === 'numpy') backward.push(...backwardLines(plan, engine.registry, shapes, loss, up, slotPy, gradName, isConst, formulaOf, cellVar));
-  if (loss !== null && d === 'pytorch') backward.push(`${varOf.get(loss)}.backward()`);
+  // (never push(...lines): a 100,000-line spread overflows the stack)
+  const backward: string[] =
+    loss === null ? [] : d === 'numpy' ? backwardLines(plan, engine.registry, shapes, loss, up, slotPy, gradName, isConst, formulaOf, cellVar) : [`${varOf.get(loss)}.backward()`];
 
   const rows = cells
     .filter((c) => !given.has(c.at))
@@ -158,7 +158,10 @@ function writeScript(engine: Engine, d: Dialect, title: string | undefined): str
 /** One forward step as Python. */
 function forwardExpr(st: PlanStep, values: readonly Value[], slotPy: (s: number) => Py, isConst: (s: number) => boolean, d: Dialect, grad: boolean): Py {
   // Everything it reads is a literal (zeros, randn, a data set): write the value the sheet computed.
-  if (st.args.length > 0 && st.args.every(isConst) && st.op !== 'copy') return { ...literal(values[st.out], d, grad), code: `${literal(values[st.out], d, grad).code}  # ${st.op}(…) of literals` };
+  if (st.args.every(isConst) && st.op !== 'copy' && st.op !== 'stack') {
+    const lit = literal(values[st.out], d, grad);
+    return { ...lit, code: `${lit.code}  # ${st.op}(…) of literals, as the sheet computed it` };
+  }
   const args = st.args.map(slotPy);
   // In PyTorch a copy is its own tensor, so that its gradient is its own (as the cell's is).
   if (st.op === 'copy') return d === 'pytorch' ? { ...args[0], code: `${args[0].code}.clone()` } : args[0];
