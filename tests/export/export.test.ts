@@ -32,7 +32,7 @@ function pythonHas(module: string): boolean {
 
 const hasNumpy = pythonHas('numpy');
 const hasTorch = hasNumpy && pythonHas('torch');
-if (!hasNumpy && process.env.CI === 'true') throw new Error('python3 with numpy is required under CI=true (.ci/run installs python3-numpy)');
+if (!hasNumpy && (process.env.CI === 'true' || process.env.CI === '1')) throw new Error('python3 with numpy is required under CI=true (.ci/run installs python3-numpy)');
 
 type Cell = { at: string; name: string | null; formula: string; shape: number[] | null; value: unknown; grad: unknown; error: string | null };
 

@@ -276,12 +276,24 @@ function literal(v: Value, d: Dialect, grad = false): Py {
   const shape: Shape = [v.rows, v.cols];
   if (v.rows * v.cols > INLINE_ENTRIES) {
     const bytes = new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength);
-    const b64 = Buffer.from(bytes).toString('base64');
+    const b64 = base64(bytes);
     return { code: `_load("${b64}", ${v.rows}, ${v.cols}${np ? '' : grad ? ', True' : ''})`, prec: PREC.atom, shape, fresh: true };
   }
   const rows: string[] = [];
   for (let r = 0; r < v.rows; r++) rows.push(`[${Array.from(v.data.subarray(r * v.cols, (r + 1) * v.cols), (x) => pyNumber(x, d).code).join(', ')}]`);
   return { code: np ? `np.array([${rows.join(', ')}], dtype=float)` : `torch.tensor([${rows.join(', ')}]${tail})`, prec: PREC.atom, shape, fresh: true };
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Standard base64 (the engine runs in browsers too, where there is no Buffer). */
+function base64(bytes: Uint8Array): string {
+  const out: string[] = [];
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    out.push(B64[(n >> 18) & 63], B64[(n >> 12) & 63], i + 1 < bytes.length ? B64[(n >> 6) & 63] : '=', i + 2 < bytes.length ? B64[n & 63] : '=');
+  }
+  return out.join('');
 }
 
 function pyString(s: string): string {

@@ -7,6 +7,7 @@ import type { Controller } from '../controller';
 import { checkText, isFiniteVal, shapeLabel } from '../kernel/cell-text';
 import { breakdown } from '../kernel/explain';
 import { posOf } from '../kernel/selection';
+import { AnswerToggle } from './AnswerToggle';
 import { Heatmap } from './Heatmap';
 
 const MAX_TABLE_ROWS = 40;
@@ -81,6 +82,7 @@ export function Inspector(props: { ctl: Controller }) {
           <dd class={v()!.check!.pass ? 'check-pass' : 'check-fail'}>{checkText(v()!)} (tolerance {formatNumber(v()!.check!.tol, 2)})</dd>
         </Show>
       </dl>
+      <AnswerToggle ctl={ctl} />
       <Show when={v()?.error}>
         <p class="msg-error">
           <strong>#{v()!.error!.kind}</strong> {v()!.error!.message}
