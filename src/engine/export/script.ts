@@ -10,7 +10,7 @@ import type { Registry } from '../ops/define';
 import { createPlanRunner, fromPlainValue, type Plan, type PlanStep, upstreamSlots } from '../eval/plan';
 import { shapeOf, type Value } from '../tensor/value';
 import { ARRAY_NUMPY, ARRAY_TORCH, helpersFor, MAIN, PRINTING } from './preamble';
-import { ruleFor, ruleInputs, ruleOpName } from './rules';
+import { ruleExpr, ruleOp } from '../ops/rules';
 import { type Dialect, PREC, type Py, pyNumber, type Shape, spell } from './spell';
 
 export type ExportResult = { ok: true; text: string } | { ok: false; error: string };
@@ -113,7 +113,7 @@ function writeScript(engine: Engine, d: Dialect, title: string | undefined): str
 
   // (never push(...lines): a 100,000-line spread overflows the stack)
   const backward: string[] =
-    loss === null ? [] : d === 'numpy' ? backwardLines(plan, engine.registry, shapes, loss, up, slotPy, gradName, isConst, formulaOf, cellVar) : [`${varOf.get(loss)}.backward()`];
+    loss === null ? [] : d === 'numpy' ? backwardLines(plan, engine.registry, values, shapes, loss, up, slotPy, gradName, isConst, formulaOf, cellVar) : [`${varOf.get(loss)}.backward()`];
 
   const rows = cells
     .filter((c) => !given.has(c.at))
@@ -176,7 +176,7 @@ function forwardExpr(st: PlanStep, values: readonly Value[], slotPy: (s: number)
 
 /** The reverse pass as statements: for each step, last to first, one statement per input that receives a gradient. */
 function backwardLines(
-  plan: Plan, registry: Registry, shapes: readonly Shape[], loss: number, up: Set<number>,
+  plan: Plan, registry: Registry, values: readonly Value[], shapes: readonly Shape[], loss: number, up: Set<number>,
   slotPy: (s: number) => Py, gradName: (s: number) => string, isConst: (s: number) => boolean,
   formulaOf: Map<string, string>, cellVar: Map<string, string>,
 ): string[] {
@@ -192,7 +192,7 @@ function backwardLines(
     const g: Py = { code: gradName(st.out), prec: PREC.atom, shape: shapes[st.out], fresh: false };
     st.args.forEach((a, j) => {
       if (isConst(a)) return;
-      const expr = localTerm(st, j, g, registry, shapes, slotPy);
+      const expr = localTerm(st, j, g, registry, values, slotPy);
       if (expr === null) return;
       terms.push({ slot: a, expr });
       has.add(a);
@@ -223,18 +223,20 @@ function backwardLines(
 }
 
 /** The gradient that step `st` sends to its argument j, printed from the op's rule; null where none flows. */
-function localTerm(st: PlanStep, j: number, g: Py, registry: Registry, shapes: readonly Shape[], slotPy: (s: number) => Py): Py | null {
+function localTerm(st: PlanStep, j: number, g: Py, registry: Registry, values: readonly Value[], slotPy: (s: number) => Py): Py | null {
   if (st.op === 'copy') return g;
   if (st.op === 'stack') {
     if (st.rows === 1 && st.cols === 1) return g;
     return { code: `${g.code}[${Math.floor(j / st.cols!)}, ${j % st.cols!}]`, prec: PREC.atom, shape: [1, 1], fresh: false };
   }
-  const op = registry.get(st.op)!;
-  const target = registry.get(ruleOpName(op, st.args.map((a) => shapes[a][0] === 1 && shapes[a][1] === 1))) ?? op;
-  const rule = ruleFor(target, j);
-  if (rule === undefined) throw new Error(`export: the op ${target.name} has no gradient rule to write out (in ${st.cell})`);
+  const target = ruleOp(registry, registry.get(st.op)!, st.args.map((a) => values[a]));
+  if (!target.rule) {
+    if (target.vjp) throw new Error(`export: the op ${target.name} has no gradient rule to write out (in ${st.cell})`);
+    return null; // no gradient flows through it (comparisons, argmax, check)
+  }
+  const rule = ruleExpr(target, j);
   if (rule === null) return null;
-  const names = ruleInputs(target);
+  const names = target.inputs;
   const env = new Map<string, Py>([['g', g], ['y', slotPy(st.out)]]);
   names.forEach((n, i) => {
     if (i < st.args.length) env.set(n, slotPy(st.args[i]));

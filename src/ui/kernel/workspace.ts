@@ -45,8 +45,6 @@ export function createWorkspace(opts: WorkspaceOptions = {}): Workspace {
   let title = '';
   let notes = '';
   let extra: Record<string, unknown> | undefined;
-  // Per-cell fields the engine does not keep (exercise answer marks), kept from the loaded document for saving.
-  const cellExtra = new Map<string, Record<string, unknown>>();
 
   const emit = (e: WorkspaceEvent) => {
     for (const l of listeners) l(e);
@@ -94,8 +92,6 @@ export function createWorkspace(opts: WorkspaceOptions = {}): Workspace {
     title = s.title;
     notes = s.notes;
     extra = s.doc.extra;
-    cellExtra.clear();
-    for (const c of s.doc.cells) if (c.extra) cellExtra.set(c.at, c.extra);
     emit({ kind: 'load', doc: s.doc });
     emit({ kind: 'meta' });
   }
@@ -183,9 +179,7 @@ export function createWorkspace(opts: WorkspaceOptions = {}): Workspace {
     },
 
     toDoc() {
-      const doc = engine.toDoc({ title: title || undefined, notes: notes || undefined, extra });
-      for (const c of doc.cells) if (cellExtra.has(c.at)) c.extra = cellExtra.get(c.at);
-      return doc;
+      return engine.toDoc({ title: title || undefined, notes: notes || undefined, extra });
     },
 
     undo() {

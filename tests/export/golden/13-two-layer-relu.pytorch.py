@@ -105,17 +105,17 @@ X = torch.tensor([[0.5, -1], [1.5, 0.3], [-0.7, 0.8]], dtype=torch.float64, requ
 y = torch.tensor([[0], [1], [2]], dtype=torch.float64, requires_grad=True)  # A2: [[0], [1], [2]]
 W = torch.tensor([[1, -0.8, 0.5, -0.3], [0.6, 0.9, -1.2, 0.4]], dtype=torch.float64, requires_grad=True)  # A3: [[1, -0.8, 0.5, -0.3], [0.6, 0.9, -1.2, 0.4]]
 b = torch.tensor([[0.3, -0.2, 0.3, 0.05]], dtype=torch.float64, requires_grad=True)  # A4: [[0.3, -0.2, 0.3, 0.05]]
-W_2 = torch.tensor([[0.5, -0.4, 0.3], [-0.6, 0.8, 0.2], [0.7, 0.1, -0.5], [0.2, -0.3, 0.9]], dtype=torch.float64, requires_grad=True)  # A5: [[0.5, -0.4, 0.3], [-0.6, 0.8, 0.2], [0.7, 0.1, -0.5], [0.2, -0.3, 0.9]]
+W2 = torch.tensor([[0.5, -0.4, 0.3], [-0.6, 0.8, 0.2], [0.7, 0.1, -0.5], [0.2, -0.3, 0.9]], dtype=torch.float64, requires_grad=True)  # A5: [[0.5, -0.4, 0.3], [-0.6, 0.8, 0.2], [0.7, 0.1, -0.5], [0.2, -0.3, 0.9]]
 b2 = torch.tensor([[0, 0.1, -0.1]], dtype=torch.float64, requires_grad=True)  # A6: [[0, 0.1, -0.1]]
 
 # ---- forward pass: one line per operation
 # B1 hidden_layer = max(0, X @ W + b)
 hidden_layer_1 = X @ W
 hidden_layer_2 = hidden_layer_1 + b
-hidden_layer = _maximum(0, hidden_layer_2)
+hidden_layer = _maximum(0, hidden_layer_2)  # from max
 if hidden_layer.requires_grad: hidden_layer.retain_grad()  # keep the cell's gradient
-# B2 scores = hidden_layer @ W_2 + b2
-scores_1 = hidden_layer @ W_2
+# B2 scores = hidden_layer @ W2 + b2
+scores_1 = hidden_layer @ W2
 scores = scores_1 + b2
 if scores.requires_grad: scores.retain_grad()  # keep the cell's gradient
 # B3 probs = softmax(scores)
@@ -134,8 +134,8 @@ dW2_1 = hidden_layer.T
 dW2 = dW2_1 @ dscores
 # D3 db2 = sum(dscores, 0)
 db2 = dscores.sum(dim=0, keepdim=True)
-# D4 dhidden = (dscores @ W_2.T) * (hidden_layer > 0)
-dhidden_1 = W_2.T
+# D4 dhidden = (dscores @ W2.T) * (hidden_layer > 0)
+dhidden_1 = W2.T
 dhidden_2 = dscores @ dhidden_1
 dhidden_3 = (hidden_layer > 0) * 1.0
 dhidden = dhidden_2 * dhidden_3
@@ -153,16 +153,16 @@ CELLS = [
     ("A2", "y", "[[0], [1], [2]]", y, y.grad if y.grad is not None else torch.zeros_like(y)),
     ("A3", "W", "[[1, -0.8, 0.5, -0.3], [0.6, 0.9, -1.2, 0.4]]", W, W.grad if W.grad is not None else torch.zeros_like(W)),
     ("A4", "b", "[[0.3, -0.2, 0.3, 0.05]]", b, b.grad if b.grad is not None else torch.zeros_like(b)),
-    ("A5", "W_2", "[[0.5, -0.4, 0.3], [-0.6, 0.8, 0.2], [0.7, 0.1, -0.5], [0.2, -0.3, 0.9]]", W_2, W_2.grad if W_2.grad is not None else torch.zeros_like(W_2)),
+    ("A5", "W2", "[[0.5, -0.4, 0.3], [-0.6, 0.8, 0.2], [0.7, 0.1, -0.5], [0.2, -0.3, 0.9]]", W2, W2.grad if W2.grad is not None else torch.zeros_like(W2)),
     ("A6", "b2", "[[0, 0.1, -0.1]]", b2, b2.grad if b2.grad is not None else torch.zeros_like(b2)),
     ("B1", "hidden_layer", "max(0, X @ W + b)", hidden_layer, hidden_layer.grad if hidden_layer.grad is not None else torch.zeros_like(hidden_layer)),
-    ("B2", "scores", "hidden_layer @ W_2 + b2", scores, scores.grad if scores.grad is not None else torch.zeros_like(scores)),
+    ("B2", "scores", "hidden_layer @ W2 + b2", scores, scores.grad if scores.grad is not None else torch.zeros_like(scores)),
     ("B3", "probs", "softmax(scores)", probs, None),
     ("B4", "loss", "cross_entropy(scores, y)", loss, loss.grad if loss.grad is not None else torch.zeros_like(loss)),
     ("D1", "dscores", "(probs - onehot(y, 3)) / 3", dscores, None),
     ("D2", "dW2", "hidden_layer.T @ dscores", dW2, None),
     ("D3", "db2", "sum(dscores, 0)", db2, None),
-    ("D4", "dhidden", "(dscores @ W_2.T) * (hidden_layer > 0)", dhidden, None),
+    ("D4", "dhidden", "(dscores @ W2.T) * (hidden_layer > 0)", dhidden, None),
     ("D5", "dW", "X.T @ dhidden", dW, None),
     ("D6", "db", "sum(dhidden, 0)", db, None),
     ("F1", None, "check(loss, 1.221360827860561)", F1, None),
