@@ -172,6 +172,20 @@ describe('gradsheet export --to pytorch', () => {
     });
   }
 
+  it.skipIf(!hasNumpy)('every example exports to a PyTorch script that Python parses (without torch installed)', () => {
+    const paths = examples.map((file, i) => {
+      const r = cli('export', join(root, file), '--to', 'pytorch');
+      expect(r.code, file).toBe(0);
+      const p = join(dir, `parse-${i}.py`);
+      writeFileSync(p, r.out);
+      return p;
+    });
+    // One python3 for all of them (each start costs seconds on a busy machine).
+    const py = spawnSync('python3', ['-c', 'import ast, sys\nfor p in sys.argv[1:]: ast.parse(open(p).read(), p)', ...paths], { encoding: 'utf8' });
+    expect(py.stderr).toBe('');
+    expect(py.status).toBe(0);
+  });
+
   for (const file of examples) {
     it.skipIf(!hasTorch)(`${file}: with torch installed, the script prints the engine's values and gradients`, () => {
       const py = runScript(cli('export', join(root, file), '--to', 'pytorch').out, 'torch.py', '--json');
