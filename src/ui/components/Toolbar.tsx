@@ -4,6 +4,7 @@ import type { Controller } from '../controller';
 import type { ExampleEntry } from '../kernel/examples';
 import { fileNameFor, readSheetFile, sheetText } from '../kernel/persistence';
 import { ExportMenu } from './ExportMenu';
+import { ImportCsvButton } from './ImportCsv';
 
 export function ExamplesMenu(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]> }) {
   const [open, setOpen] = createSignal(false);
@@ -154,6 +155,7 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
           Open file
           <input type="file" class="visually-hidden" accept=".json,application/json" onChange={onFile} />
         </label>
+        <ImportCsvButton ctl={ctl} />
         <button onClick={() => download(fileNameFor(ctl.ws.title()), sheetText(ctl.ws.toDoc()))}>Save file</button>
         <button onClick={share}>Share link</button>
         <ExportMenu ctl={ctl} />
