@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { decompressFromEncodedURIComponent } from 'lz-string';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main';
+import { MORE_COMMANDS } from '../../src/cli/more-commands';
 import { createEngine } from '../../src/engine/engine';
 import { answerMarks, withAnswerMark } from '../../src/engine/exercise/marks';
 import { studentCopy } from '../../src/engine/exercise/student';
@@ -17,10 +18,19 @@ const ex = join(__dirname, '..', '..', 'examples', 'exercises');
 const KEY = join(ex, 'sigmoid-neuron-key.json');
 const dir = mkdtempSync(join(tmpdir(), 'gradsheet-exercise-'));
 
-function cli(...argv: string[]): { code: number; out: string; err: string } {
+/** The exercise and export commands (synchronous), as main.ts dispatches them. */
+function cli(cmd: string, ...args: string[]): { code: number; out: string; err: string } {
   const out: string[] = [], err: string[] = [];
-  const code = run(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  const code = MORE_COMMANDS[cmd](args, { out: (s) => out.push(s), err: (s) => err.push(s), write: (s) => void out.push(s) });
   return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** Any command through the gradsheet entry point (eval and check are asynchronous). */
+async function gradsheet(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [], err: string[] = [];
+  let raw = '';
+  const code = await run(argv, { out: (s) => out.push(s), err: (s) => err.push(s), write: (s) => void (raw += s) });
+  return { code, out: raw + out.join('\n'), err: err.join('\n') };
 }
 
 function file(name: string, body: unknown): string {
@@ -141,9 +151,12 @@ describe('gradsheet grade', () => {
   const correct = join(ex, 'sigmoid-neuron-submission-correct.json');
   const wrong = join(ex, 'sigmoid-neuron-submission-wrong.json');
 
-  it('the key passes its own checks (gradsheet check exits 0)', () => {
-    expect(cli('check', KEY).code).toBe(0);
-    expect(cli('grade', KEY, '--key', KEY).code).toBe(0);
+  it('the key passes its own checks (gradsheet check exits 0), and grade is dispatched by the gradsheet command', async () => {
+    expect((await gradsheet('check', KEY)).code).toBe(0);
+    expect((await gradsheet('grade', KEY, '--key', KEY)).code).toBe(0);
+    expect((await gradsheet('grade', join(ex, 'sigmoid-neuron-submission-wrong.json'), '--key', KEY)).code).toBe(1);
+    expect((await gradsheet('student', KEY)).out).toBe(readFileSync(join(ex, 'sigmoid-neuron-student.json'), 'utf8').replace(/\n$/, ''));
+    expect((await gradsheet('--help')).out).toMatch(/gradsheet grade SUBMISSION\.json --key KEY\.json \[--json\]/);
   });
 
   it('exit 0 when every answer and check passes', () => {

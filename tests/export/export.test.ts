@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main';
+import { MORE_COMMANDS } from '../../src/cli/more-commands';
 import { createEngine } from '../../src/engine/engine';
 import { exportSheet } from '../../src/engine/export/script';
 import { ruleExpr } from '../../src/engine/ops/rules';
@@ -20,10 +21,19 @@ const examples = [
 ];
 const dir = mkdtempSync(join(tmpdir(), 'gradsheet-export-'));
 
-function cli(...argv: string[]): { code: number; out: string; err: string } {
+/** The exercise and export commands (synchronous), as main.ts dispatches them. */
+function cli(cmd: string, ...args: string[]): { code: number; out: string; err: string } {
   const out: string[] = [], err: string[] = [];
-  const code = run(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  const code = MORE_COMMANDS[cmd](args, { out: (s) => out.push(s), err: (s) => err.push(s), write: (s) => void out.push(s) });
   return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** Any command through the gradsheet entry point (eval and check are asynchronous). */
+async function gradsheet(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [], err: string[] = [];
+  let raw = '';
+  const code = await run(argv, { out: (s) => out.push(s), err: (s) => err.push(s), write: (s) => void (raw += s) });
+  return { code, out: raw + out.join('\n'), err: err.join('\n') };
 }
 
 function pythonHas(module: string): boolean {
@@ -61,14 +71,14 @@ function runScript(text: string, name: string, ...args: string[]): { status: num
 
 describe('gradsheet export --to numpy', () => {
   for (const file of examples) {
-    it.skipIf(!hasNumpy)(`${file}: python3 prints the engine's values and gradients to 1e-9`, () => {
+    it.skipIf(!hasNumpy)(`${file}: python3 prints the engine's values and gradients to 1e-9`, async () => {
       const r = cli('export', join(root, file), '--to', 'numpy');
       expect(r.code, r.err).toBe(0);
       const py = runScript(r.out, 'sheet.py', '--json');
       expect(py.stderr).toBe('');
       expect(py.status).toBe(0);
       const got: Cell[] = JSON.parse(py.stdout).cells;
-      const want: Cell[] = JSON.parse(cli('eval', join(root, file), '--json').out).cells;
+      const want: Cell[] = JSON.parse((await gradsheet('eval', join(root, file), '--json')).out).cells;
       const byAt = new Map(want.map((c) => [c.at, c]));
       // Every cell the script can compute is there: all but those that call grad or numgrad.
       const computable = want.filter((c) => !/\b(num)?grad\s*\(/.test(c.formula)).map((c) => c.at);
@@ -142,7 +152,8 @@ describe('gradsheet export --to numpy', () => {
     expect(res.ok && res.text.split('\n').filter((l) => l.startsWith('d')).length).toBeGreaterThanOrEqual(99_990);
   }, 300_000);
 
-  it('exit codes: 2 for an invalid file or command line', () => {
+  it('exit codes: 2 for an invalid file or command line', async () => {
+    expect((await gradsheet('export', join(root, 'examples', '01-circuit.json'), '--to', 'numpy')).code).toBe(0);
     const circuit = join(root, 'examples', '01-circuit.json');
     expect(cli('export', circuit).code).toBe(2);
     expect(cli('export', circuit, '--to', 'jax').err).toMatch(/--to jax: expected numpy or pytorch/);
@@ -187,11 +198,11 @@ describe('gradsheet export --to pytorch', () => {
   });
 
   for (const file of examples) {
-    it.skipIf(!hasTorch)(`${file}: with torch installed, the script prints the engine's values and gradients`, () => {
+    it.skipIf(!hasTorch)(`${file}: with torch installed, the script prints the engine's values and gradients`, async () => {
       const py = runScript(cli('export', join(root, file), '--to', 'pytorch').out, 'torch.py', '--json');
       expect(py.status, py.stderr).toBe(0);
       const got: Cell[] = JSON.parse(py.stdout).cells;
-      const want = new Map((JSON.parse(cli('eval', join(root, file), '--json').out).cells as Cell[]).map((c) => [c.at, c]));
+      const want = new Map((JSON.parse((await gradsheet('eval', join(root, file), '--json')).out).cells as Cell[]).map((c) => [c.at, c]));
       for (const c of got) {
         expectClose(c.value, want.get(c.at)!.value, `${c.at} value`);
         expectClose(c.grad, want.get(c.at)!.grad, `${c.at} grad`);
