@@ -7,6 +7,7 @@ import type { Controller } from '../controller';
 import { checkSentence, isFiniteVal, shapeLabel } from '../kernel/cell-text';
 import { Breakdown } from './Breakdown';
 import { Heatmap, Legend, maxAbsOf } from './Heatmap';
+import { AnswerToggle } from './AnswerToggle';
 
 const MAX_TABLE_ROWS = 200;
 const MAX_TABLE_COLS = 60;
@@ -112,6 +113,7 @@ export function Inspector(props: { ctl: Controller }) {
           <dd class={v()!.check!.pass ? 'check-pass' : 'check-fail'}>{checkSentence(v()!)} (tolerance {formatNumber(v()!.check!.tol, 2)})</dd>
         </Show>
       </dl>
+      <AnswerToggle ctl={ctl} />
       <Show when={v()?.error}>
         <p class="msg-error">
           <strong>#{v()!.error!.kind}</strong> {v()!.error!.message}

@@ -3,6 +3,7 @@ import { For, type JSX, Show, createSignal, onCleanup } from 'solid-js';
 import type { Controller } from '../controller';
 import type { ExampleEntry } from '../kernel/examples';
 import { fileNameFor, readSheetFile, sheetText } from '../kernel/persistence';
+import { ExportMenu } from './ExportMenu';
 import { ImportCsvButton } from './ImportCsv';
 import { RecentMenu, type RecentSource } from './RecentMenu';
 
@@ -160,6 +161,7 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
         <ImportCsvButton ctl={ctl} />
         <button onClick={() => download(fileNameFor(ctl.ws.title()), sheetText(ctl.ws.toDoc()))}>Save file</button>
         <button onClick={share}>Share link</button>
+        <ExportMenu ctl={ctl} />
       </div>
       <div class="tb-group">
         <button aria-label="Undo" title={b.undoLabel() ? `Undo ${b.undoLabel()} (Ctrl+Z)` : 'Undo (Ctrl+Z)'} disabled={!b.canUndo()} onClick={() => ctl.undo()}>
