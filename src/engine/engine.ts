@@ -24,6 +24,8 @@ import { addValues } from './tensor/kernels';
 import { createRegistry, type Registry } from './ops/registry';
 import type { CellDoc, SheetDoc } from './sheet/document';
 import { OpError, type Value, checkSize, shapeOf, valueFromJson, valueToJson } from './tensor/value';
+import { type ClaimGraph, optimizerValue } from './train/claims';
+import { type TrainState, emptyTrainState, readTrainState, trainStateToJson } from './train/state';
 
 export type { CellError } from './cell';
 export type { Contribution, Explanation, GradientCheck } from './eval/gradients';
@@ -90,7 +92,13 @@ export interface Engine {
    * The sheet's computation as plain data (eval/plan.ts): every cell, or only what the
    * `losses` need; with `freeze`, cells that depend on no parameter are given inputs.
    */
-  plan(options?: { losses?: string[]; freeze?: boolean }): Plan;
+  plan(options?: { losses?: string[]; freeze?: boolean; optimizers?: string[] }): Plan;
+  /** Training (engine/train): the optimizer cells (sgd, adam) and the parameter cells, by address. */
+  optimizerCells(): string[];
+  parameterCells(): string[];
+  /** Training state (step(), optimizers' step counts and moments): read by step() and optimizer cells, saved in the file. */
+  trainState(): TrainState;
+  setTrainState(state: TrainState): void;
   /**
    * Whole-sheet gradient check: for every grad cell's loss, compare ∂L/∂cell with central
    * finite differences for every cell upstream of it, worst relative errors first.
@@ -157,6 +165,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const orderCache = new Map<number, { version: number; order: number[] }>();
   let pendingStructure = false;
   let evaluations = 0;
+  /** Training state (engine/train/state.ts) and the cell being evaluated (an optimizer's value needs it). */
+  let train: TrainState = emptyTrainState();
+  let evaluating = -1;
 
   // ---------- cell records ----------
   function cellAt(at: string): Cell {
@@ -237,6 +248,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
     }
     setDeps(c, compiled ? compiled.deps : []);
     if (c.prog !== prog) c.slots = []; // the tape belongs to the old program
+    // Two optimizers may claim one parameter: a change to any optimizer re-checks them all.
+    if (isOptimizer(c.prog) || isOptimizer(prog)) for (const o of optimizerIds()) pendingDirty.add(o);
     c.prog = prog;
     c.compileError = err;
     pendingDirty.add(c.id);
@@ -319,7 +332,41 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return kind === 'grad' ? gradients.gradValue(loss, wrt) : gradients.numgrad(loss, wrt);
     },
     label: (id) => cells[id].at,
+    step: () => train.step,
+    optimizer(op, loss, hyper) {
+      const self = cells[evaluating];
+      return optimizerValue(claimGraph, self.id, op, loss, cells[loss].value!, hyper, train.optimizers.get(self.at)?.steps ?? 0);
+    },
   };
+  const claimGraph: ClaimGraph = {
+    deps: (id) => cells[id].deps,
+    isParam: (id) => isParamCell(cells[id]),
+    optimizers: () => optimizerIds().map((id) => ({ id, loss: cells[id].links[lastInstr(cells[id].prog!).loss] })),
+    label: (id) => (cells[id].name ? `${cells[id].name} (${cells[id].at})` : cells[id].at),
+  };
+
+  function lastInstr(p: Program) {
+    return p.instrs[p.instrs.length - 1];
+  }
+  function isOptimizer(p: Program | null): boolean {
+    return p !== null && lastInstr(p).t === 'optimize';
+  }
+  /** A parameter: a stored value (trained weights), or a formula that is param(init). */
+  function isParamCell(c: Cell): boolean {
+    if (c.param !== null) return true;
+    const last = c.prog ? lastInstr(c.prog) : null;
+    return last !== null && last.t === 'op' && last.op!.name === 'param';
+  }
+  let optimizerCache: { version: number; ids: number[] } | null = null;
+  function optimizerIds(): number[] {
+    if (optimizerCache?.version !== compileVersion) optimizerCache = { version: compileVersion, ids: cells.filter((c) => isOptimizer(c.prog)).map((c) => c.id) };
+    return optimizerCache.ids;
+  }
+  /** Cells that read the step count (step(), minibatch()): recomputed when it changes. */
+  function volatileIds(): number[] {
+    return cells.filter((c) => c.prog !== null && c.prog.instrs.some((it) => it.t === 'op' && it.op!.volatile === true)).map((c) => c.id);
+  }
+
   const gradients = createGradients({ cells, env, structureVersion: () => structureVersion, now: () => slicer!.now() });
   const { gradientsOf, staleBackward, stepBackward, finishBackward } = gradients;
 
@@ -344,6 +391,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return;
     }
     try {
+      evaluating = c.id;
       c.value = runForward(c.prog, c.links, c.slots, env, c.meta);
       c.error = null;
     } catch (e) {
@@ -524,7 +572,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     deps: (id) => cells[id].deps,
     value: (id) => (cells[id].error ? null : cells[id].value),
     problem: (id) => cells[id].error?.message ?? `${cells[id].at} is empty`,
-    param: (id) => cells[id].param,
+    param: (id) => cells[id].param ?? (isParamCell(cells[id]) && !cells[id].error ? cells[id].value : null),
     program: (id) => (cells[id].prog ? { program: cells[id].prog!, links: cells[id].links } : null),
     order(ids) {
       const seeds = ids ?? cells.filter((c) => !isEmpty(c)).map((c) => c.id);
@@ -535,8 +583,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
   };
 
-  function planFor(losses: number[] | null, freeze = false): Plan {
-    return buildPlan(planSource, { losses: losses ?? undefined, freeze });
+  function planFor(losses: number[] | null, freeze = false, optimizers?: number[]): Plan {
+    return buildPlan(planSource, { losses: losses ?? undefined, freeze, optimizers });
   }
 
   /**
@@ -597,7 +645,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return {
       at: c.at, name: c.name, formula: c.formula, note: c.note,
       value: v, error: c.error, grad: g === undefined ? null : g, shape,
-      check: c.meta.check ?? null, isCheck: isCheckCell(c), isParameter: c.param !== null,
+      check: c.meta.check ?? null, isCheck: isCheckCell(c), isParameter: isParamCell(c),
     };
   }
 
@@ -733,12 +781,31 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
 
     plan(options = {}) {
-      const ids = options.losses?.map((at) => {
+      const idOf = (at: string) => {
         const id = byName.get(at) ?? byAt.get(at);
         if (id === undefined) throw new Error(`plan: no cell ${at}`);
         return id;
-      });
-      return planFor(ids ?? null, options.freeze);
+      };
+      return planFor(options.losses?.map(idOf) ?? null, options.freeze, options.optimizers?.map(idOf));
+    },
+
+    optimizerCells() {
+      return byAddress(optimizerIds().map((id) => cells[id])).map((c) => c.at);
+    },
+
+    parameterCells() {
+      return byAddress(cells.filter((c) => isParamCell(c) && !isEmpty(c))).map((c) => c.at);
+    },
+
+    trainState() {
+      return train;
+    },
+
+    setTrainState(state) {
+      train = state;
+      for (const id of optimizerIds()) pendingDirty.add(id);
+      for (const id of volatileIds()) pendingDirty.add(id);
+      flush();
     },
 
     gradientCheck(tol = GRADIENT_CHECK_TOL) {
@@ -781,6 +848,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
         // Names are all in place before any formula is compiled, so order in the file does not matter.
         for (const cd of doc.cells) recompileCell(cellAt(cd.at));
         activeGradCell = null;
+        // The reader validated the training state; a document made in code is checked here too.
+        const t = doc.extra && Object.hasOwn(doc.extra, 'train') ? readTrainState(doc.extra.train) : null;
+        engine.setTrainState(t && t.ok ? t.state : emptyTrainState());
       });
     },
 
@@ -797,7 +867,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const doc: SheetDoc = { gradsheet: 1, cells: out };
       if (meta.title !== undefined) doc.title = meta.title;
       if (meta.notes !== undefined) doc.notes = meta.notes;
-      if (meta.extra) doc.extra = meta.extra;
+      const extra: Record<string, unknown> = Object.create(null);
+      if (meta.extra) for (const k of Object.keys(meta.extra)) if (k !== 'train') extra[k] = meta.extra[k];
+      const t = trainStateToJson(train);
+      if (t) extra.train = t;
+      if (Object.keys(extra).length) doc.extra = extra;
       return doc;
     },
 

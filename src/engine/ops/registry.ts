@@ -6,10 +6,11 @@ import { Registry } from './define';
 import { elementwiseOps } from './elementwise';
 import { neuralOps } from './neural';
 import { reduceOps } from './reduce';
+import { trainingOps } from './training';
 import { verifyOps } from './verify';
 
 export function createRegistry(): Registry {
-  return new Registry([...arithmeticOps, ...elementwiseOps, ...reduceOps, ...neuralOps, ...constructOps, ...verifyOps]);
+  return new Registry([...arithmeticOps, ...elementwiseOps, ...reduceOps, ...neuralOps, ...constructOps, ...verifyOps, ...trainingOps]);
 }
 
 export { Registry } from './define';

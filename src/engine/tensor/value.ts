@@ -117,7 +117,7 @@ export function isFiniteValue(v: Value): boolean {
 }
 
 /** Kinds of per-cell error, shown in the cell as #KIND. */
-export type ErrorKind = 'PARSE' | 'NAME' | 'SHAPE' | 'CYCLE' | 'VALUE' | 'SIZE' | 'REF' | 'ARG' | 'GRAD';
+export type ErrorKind = 'PARSE' | 'NAME' | 'SHAPE' | 'CYCLE' | 'VALUE' | 'SIZE' | 'REF' | 'ARG' | 'GRAD' | 'TRAIN';
 
 /**
  * Thrown by ops and kernels *inside* one cell's evaluation; the evaluator catches it at the

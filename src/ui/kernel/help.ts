@@ -13,6 +13,7 @@ const CATEGORY_TITLES: Record<OpCategory, string> = {
   construction: 'Construction',
   data: 'Data sets',
   gradient: 'Gradients',
+  training: 'Training',
   verification: 'Verification',
 };
 
