@@ -4,11 +4,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { createEngine, type CellView, type Engine } from '../engine/engine';
 import { formatNumber, formatValue, valueToJsonSafe } from '../engine/format-value';
 import { readSheet } from '../engine/sheet/format';
+import { trainCommand } from './train';
 
 const USAGE = `usage:
   gradsheet eval SHEET.json [--json]   evaluate; print every cell's value, gradient and error
   gradsheet check SHEET.json           run every check() and the whole-sheet gradient check
-                                       (exit 0: all pass, 1: some fail, 2: not a valid sheet)`;
+                                       (exit 0: all pass, 1: some fail, 2: not a valid sheet)
+  gradsheet train SHEET.json [--steps N] [--out FILE] [--json]   train headless`;
 
 export interface Io {
   out: (s: string) => void;
@@ -23,6 +25,7 @@ export function run(argv: string[], io: Io): number {
     io.out(USAGE);
     return cmd ? 0 : 2;
   }
+  if (cmd === 'train') return trainCommand(rest, { ...io, progress: process.stderr });
   const flags = rest.filter((a) => a.startsWith('--'));
   const files = rest.filter((a) => !a.startsWith('--'));
   if (cmd !== 'eval' && cmd !== 'check') {
