@@ -24,8 +24,12 @@ export type EditKind = 'hyperparameter' | 'network';
 
 export interface TrainSession {
   readonly engine: Engine;
-  /** Train up to `steps` steps, stopping early when `stop()` says so (checked between steps) or on failure. */
-  run(steps: number, stop?: () => boolean): { done: number; error: string | null };
+  /**
+   * Train up to `steps` steps, stopping early when `stop()` says so (checked between steps) or
+   * on failure; the last step's losses keyed like TrainSummary.loss. The engine's cells are
+   * brought up to date at the end unless `sync: false` (a Worker syncs when it reports).
+   */
+  run(steps: number, stop?: () => boolean, options?: { sync?: boolean }): { done: number; error: string | null; loss: Record<string, number> };
   /** Put the trained parameters and state into the engine's cells (done by run before it returns). */
   sync(): void;
   /** Every parameter back to its init, step() and every optimizer's state back to 0. */
@@ -79,22 +83,28 @@ export function createTrainSession(doc: SheetDoc, registry?: Registry): TrainSes
 
   return {
     engine,
-    run(steps, stop) {
+    run(steps, stop, options = {}) {
       const t = ensure();
-      if (!t) return { done: 0, error: problem };
+      if (!t) return { done: 0, error: problem, loss: {} };
       let done = 0;
       let error: string | null = null;
+      let losses: number[] = [];
       while (done < steps && !(stop && stop())) {
         const r = t.step();
         if (!r.ok) {
           error = r.error;
           break;
         }
+        losses = r.losses;
         done++;
         dirty = true;
       }
-      sync();
-      return { done, error };
+      if (options.sync !== false) sync();
+      const loss: Record<string, number> = {};
+      t.optimizers.forEach((o, k) => {
+        if (k < losses.length) loss[labelOf(o.lossCell)] = losses[k];
+      });
+      return { done, error, loss };
     },
     sync,
     reset() {
