@@ -248,9 +248,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
     }
     setDeps(c, compiled ? compiled.deps : []);
     if (c.prog !== prog) c.slots = []; // the tape belongs to the old program
-    // Two optimizers may claim one parameter: a change to any optimizer re-checks them all.
-    if (isOptimizer(c.prog) || isOptimizer(prog)) for (const o of optimizerIds()) pendingDirty.add(o);
+    const wasOptimizer = isOptimizer(c.prog);
     c.prog = prog;
+    optimizerCache = null;
+    // Two optimizers may claim one parameter: a change to any optimizer re-checks them all.
+    if (wasOptimizer || isOptimizer(prog)) for (const o of optimizerIds()) pendingDirty.add(o);
     c.compileError = err;
     pendingDirty.add(c.id);
     changed(c.id);
