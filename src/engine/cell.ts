@@ -1,12 +1,13 @@
-// One cell of the sheet as the engine holds it, and the helpers every part of the engine
-// shares about cells: how they are named in messages and how a failure becomes a cell error.
-import { ParseError } from './formula/parse';
-import { type CellError, UpstreamError } from './eval/forward';
-import { type Program, UnknownNameError } from './eval/program';
+// The cell store: one record per cell address ever mentioned, by dense integer id, so the
+// graph walks, caches and tapes can be flat arrays indexed by id. Everything else in the
+// engine reads and writes cells through these records.
+import type { CellError } from './errors';
+import type { Program } from './eval/program';
+import { parseAddress } from './formula/address';
 import type { OpMeta } from './ops/define';
-import { OpError, type Value } from './tensor/value';
+import type { Value } from './tensor/value';
 
-export type { CellError } from './eval/forward';
+export { type CellError, toCellError } from './errors';
 
 export interface Cell {
   id: number;
@@ -30,6 +31,8 @@ export interface Cell {
   version: number;
   /** Address order as a number (column-major, as files list cells): sorting needs no parsing. */
   order: number;
+  /** Fields of this cell in its file that the engine does not interpret, written back unchanged. */
+  extra: Record<string, unknown> | null;
 }
 
 /** A cell in messages: its name and address, or just the address. */
@@ -37,12 +40,45 @@ export function label(c: Cell): string {
   return c.name ? `${c.name} (${c.at})` : c.at;
 }
 
-/** Whatever stopped a cell's evaluation, as the error value the cell shows. */
-export function toCellError(e: unknown): CellError {
-  if (e instanceof UpstreamError) return e.error;
-  if (e instanceof ParseError) return { kind: 'PARSE', message: e.pos >= 0 ? `${e.message} (at character ${e.pos + 1})` : e.message };
-  if (e instanceof UnknownNameError) return { kind: 'NAME', message: e.message };
-  if (e instanceof OpError) return { kind: e.kind, message: e.message };
-  if (e instanceof RangeError) return { kind: 'SIZE', message: `too large to compute: ${e.message}` };
-  return { kind: 'VALUE', message: e instanceof Error ? e.message : String(e) };
+export function emptyError(at: string): CellError {
+  return { kind: 'REF', message: `${at} is empty` };
+}
+
+const NO_NAMES: Set<string> = new Set();
+
+export interface CellStore {
+  readonly cells: Cell[];
+  /** The record of `at`, created (empty) on first use. */
+  cellAt(at: string): Cell;
+  /** The id of `at`, or undefined when no record exists. */
+  idOf(at: string): number | undefined;
+  /** A cell with nothing in it: no formula, name, note, stored value or extra fields. */
+  isEmpty(c: Cell): boolean;
+  /** Sorted by address, in place. */
+  byAddress(list: Cell[]): Cell[];
+}
+
+export function createCellStore(): CellStore {
+  const cells: Cell[] = [];
+  const byAt = new Map<string, number>();
+  return {
+    cells,
+    cellAt(at) {
+      let id = byAt.get(at);
+      if (id === undefined) {
+        id = cells.length;
+        const a = parseAddress(at)!;
+        cells.push({
+          id, at, name: null, formula: '', note: null, param: null, prog: null, links: [], compileError: null,
+          mentions: NO_NAMES, deps: [], users: [], value: null, error: emptyError(at), slots: [], meta: {}, version: 0,
+          order: a.col * 10_000 + a.row, extra: null,
+        });
+        byAt.set(at, id);
+      }
+      return cells[id];
+    },
+    idOf: (at) => byAt.get(at),
+    isEmpty: (c) => c.formula === '' && c.name === null && c.note === null && c.param === null && c.extra === null,
+    byAddress: (list) => list.sort((a, b) => a.order - b.order),
+  };
 }

@@ -594,7 +594,7 @@ describe('registries', () => {
   it('an op added to one engine’s registry works there, with its own gradient, and leaks into no other registry', () => {
     const registry = createRegistry();
     registry.add(defineOp({
-      name: 'cube', args: 1, category: 'elementwise', signature: 'cube(x)', doc: 'x³', gradDoc: 'dx = 3x² g',
+      name: 'cube', args: 1, category: 'elementwise', signature: 'cube(x)', doc: 'x³', inputs: ['x'],
       forward: ([x]) => map(x, (v) => v ** 3),
       vjp: [(g, [x]) => zip(g, x, (u, v) => 3 * v * v * u, 'cube')],
     }));

@@ -135,7 +135,8 @@ const OPS: OpSpec[] = [
 {
   const mse = OPS.find((o) => o.name === 'mse')!;
   const elementwise = mse.ref;
-  mse.shape = (a, b) => (bshape(a, b) ? [1, 1] : null);
+  // Prediction and target of one shape, or a 1×1 target (issue 7.3: anything else is #SHAPE).
+  mse.shape = (a, b) => ((a[0] === b[0] && a[1] === b[1]) || (b[0] === 1 && b[1] === 1) ? [1, 1] : null);
   mse.ref = (a, b) => {
     const d = elementwise(a, b).flat();
     return [[d.reduce((t, x) => t + x, 0) / d.length]];

@@ -20,9 +20,18 @@ describe('createRegistry()', () => {
 
   it('gives each engine its own registry: an op added to one is not in another', () => {
     const a = createRegistry();
-    a.add(defineOp({ name: 'twice', args: 1, category: 'elementwise', signature: 'twice(x)', doc: '2x', gradDoc: 'dx = 2g', forward: ([x]) => x }));
+    a.add(defineOp({ name: 'twice', args: 1, category: 'elementwise', signature: 'twice(x)', doc: '2x', inputs: ['x'], forward: ([x]) => x }));
     expect(a.has('twice')).toBe(true);
     expect(createRegistry().has('twice')).toBe(false);
+  });
+
+  it('names every argument of every op in its signature by the input name its rule and docs use', () => {
+    const problems: string[] = [];
+    for (const op of createRegistry().all()) {
+      if (op.inputs.length !== op.maxArgs) problems.push(`${op.name}: ${op.inputs.length} input names for ${op.maxArgs} arguments`);
+      for (const n of op.inputs) if (!new RegExp(`\\b${n}\\b`).test(op.signature)) problems.push(`${op.name}: ${n} not in ${op.signature}`);
+    }
+    expect(problems).toEqual([]);
   });
 
   it('refuses an op defined twice', () => {

@@ -5,7 +5,8 @@ import { createRegistry } from '../../src/engine/ops/registry';
 import { Matrix, type Value } from '../../src/engine/tensor/value';
 
 const asNumber = (v: Value): number => (typeof v === 'number' ? v : (v as Matrix).data[0]);
-const samples = [-2.5, -1, -0.3, 0.4, 1, 1.7, 3];
+// 0 and NaN too: the fast paths must keep NaN exactly where the general paths do (issue 7.2).
+const samples = [-2.5, -1, -0.3, 0, 0.4, 1, 1.7, 3, NaN];
 
 /** Equal to 12 digits, or both NaN (log of a negative number is NaN on either path). */
 function same(a: number, b: number): boolean {

@@ -2,22 +2,11 @@
 // Errors inside the cell are OpErrors; a referenced cell's error arrives as an UpstreamError.
 // Both are caught by the engine at the cell boundary and become the cell's error value.
 import type { OpContext, OpMeta } from '../ops/define';
-import { Matrix, OpError, type Value, normalize, shapeText, toScalar } from '../tensor/value';
+import { type CellError, OpError, UpstreamError, upstream } from '../errors';
+import { Matrix, type Value, normalize, shapeText, toScalar } from '../tensor/value';
 import type { Program } from './program';
 
-export interface CellError {
-  kind: string;
-  message: string;
-  /** The address of the cell where the error started (for propagated errors). */
-  origin?: string;
-}
-
-/** A referenced cell holds an error: this cell shows it too, naming where it started. */
-export class UpstreamError extends Error {
-  constructor(readonly error: CellError) {
-    super(error.message);
-  }
-}
+export { type CellError, UpstreamError, isCellError, upstream } from '../errors';
 
 export interface ForwardEnv {
   /** The current value of a cell, or its error. */
@@ -30,10 +19,6 @@ export interface ForwardEnv {
   optimizer?(op: string, loss: number, hyper: readonly Value[]): Value;
   /** Training steps taken (what step() and minibatch() read); 0 when absent. */
   step?(): number;
-}
-
-export function isCellError(v: unknown): v is CellError {
-  return typeof v === 'object' && v !== null && !(v instanceof Matrix) && 'kind' in v;
 }
 
 /** Run `prog` for the cell whose links are `links`, filling `slots`; returns the value of the last instruction. */
@@ -112,9 +97,4 @@ export function runForward(prog: Program, links: readonly number[], slots: Value
     slots[i] = typeof v === 'number' ? v : normalize(v);
   }
   return slots[ins.length - 1];
-}
-
-/** The error a cell shows when a cell it reads (at `at`) holds `e`: named after where it started. */
-export function upstream(e: CellError, at: string): CellError {
-  return { kind: e.kind, message: e.origin ? e.message : `${at}: ${e.message}`, origin: e.origin ?? at };
 }

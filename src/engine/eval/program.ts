@@ -9,7 +9,8 @@
 // loop in cache (measured: 3.5× faster forward than one program per cell).
 import type { Expr } from '../formula/parse';
 import type { OpDef, Registry } from '../ops/define';
-import { OpError, type Value } from '../tensor/value';
+import { OpError, UnknownNameError } from '../errors';
+import type { Value } from '../tensor/value';
 import { isAddress } from '../formula/address';
 
 export type InstrKind = 'const' | 'cell' | 'range' | 'op' | 'matrix' | 'grad' | 'numgrad' | 'optimize';
@@ -69,12 +70,7 @@ export interface Resolver {
   range(from: string, to: string): { cells: number[]; rows: number; cols: number };
 }
 
-/** Unknown names found while compiling: the formula is an error until they exist. */
-export class UnknownNameError extends OpError {
-  constructor(readonly names: string[], message: string) {
-    super('NAME', message);
-  }
-}
+export { UnknownNameError } from '../errors';
 
 /**
  * Compile an Expr into a Program. Throws OpError (kind NAME, ARG, …) for formulas that can
@@ -140,7 +136,10 @@ export function compile(expr: Expr, registry: Registry, resolve: Resolver, menti
       case 'slot':
         return e.slot;
       case 'ref': {
-        if (registry.has(e.name)) throw new OpError('NAME', `${e.name} is a function: call it as ${e.name}(…)`);
+        const constant = registry.get(e.name);
+        // A constant of the catalog (pi) reads as what a student writes: `2 * pi`.
+        if (constant && constant.maxArgs === 0 && constant.category === 'construction') return emit(new Instr('op', { op: constant, args: [], buf: [] }));
+        if (constant) throw new OpError('NAME', `${e.name} is a function: call it as ${e.name}(…)`);
         return emit(new Instr('cell', { link: link(refCell(e.name, e.pinned)) }));
       }
       case 'range': {

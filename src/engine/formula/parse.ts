@@ -2,6 +2,7 @@
 // (operators of SPEC §2), then converts jsep's AST into our own Expr, iteratively,
 // so that a 100,000-term formula cannot overflow the stack.
 import jsep from 'jsep';
+import { ParseError } from '../errors';
 import { isAddress } from './address';
 
 export type Expr =
@@ -14,15 +15,7 @@ export type Expr =
   /** An already-evaluated value inside the compiler (composite ops expand over these). */
   | { k: 'slot'; slot: number; pos: number };
 
-export class ParseError extends Error {
-  constructor(
-    message: string,
-    /** 0-based character position in the formula text, or −1 when unknown. */
-    readonly pos: number,
-  ) {
-    super(message);
-  }
-}
+export { ParseError } from '../errors';
 
 /** Operators of the formula language → the op names in the registry. */
 export const BINARY_OPS: Readonly<Record<string, string>> = {

@@ -1,7 +1,7 @@
 // Operators: + - * / ^ @ .T, negation and comparisons. Elementwise ones broadcast as NumPy
 // does on 2-D shapes; their VJPs sum the gradient back to each input's shape.
 import { arith, map, matmul, matmulTA, matmulTB, transpose, zip } from '../tensor/kernels';
-import { OpError, type Value, shapeText } from '../tensor/value';
+import { Matrix, OpError, type Value, shapeOf, shapeText } from '../tensor/value';
 import { defineOp, type OpDef } from './define';
 import { matrixArg, toShapeOf } from './helpers';
 
@@ -9,7 +9,8 @@ const mulV = (a: Value, b: Value) => arith('*', a, b, 'gradient');
 
 export const add = defineOp({
   name: 'add', symbol: '+', args: 2, category: 'operator',
-  signature: 'a + b', doc: 'Elementwise sum, with broadcasting.', gradDoc: 'da = g, db = g (each summed back to its shape)',
+  signature: 'a + b', doc: 'Elementwise sum, with broadcasting.', inputs: ['a', 'b'],
+  rule: ['sum_to(g, a)', 'sum_to(g, b)'],
   forward: ([a, b]) => arith('+', a, b),
   vjp: [(g, [a]) => toShapeOf(g, a), (g, [, b]) => toShapeOf(g, b)],
   scalar: (a, b) => a + b,
@@ -18,7 +19,8 @@ export const add = defineOp({
 
 export const sub = defineOp({
   name: 'sub', symbol: '-', args: 2, category: 'operator',
-  signature: 'a - b', doc: 'Elementwise difference, with broadcasting.', gradDoc: 'da = g, db = −g',
+  signature: 'a - b', doc: 'Elementwise difference, with broadcasting.', inputs: ['a', 'b'],
+  rule: ['sum_to(g, a)', 'sum_to(-g, b)'],
   forward: ([a, b]) => arith('-', a, b),
   vjp: [(g, [a]) => toShapeOf(g, a), (g, [, b]) => toShapeOf(map(g, (x) => -x), b)],
   scalar: (a, b) => a - b,
@@ -27,7 +29,8 @@ export const sub = defineOp({
 
 export const mul = defineOp({
   name: 'mul', symbol: '*', args: 2, category: 'operator',
-  signature: 'a * b', doc: 'Elementwise product, with broadcasting (use @ for the matrix product).', gradDoc: 'da = g · b, db = g · a',
+  signature: 'a * b', doc: 'Elementwise product, with broadcasting (use @ for the matrix product).', inputs: ['a', 'b'],
+  rule: ['sum_to(g * b, a)', 'sum_to(g * a, b)'],
   forward: ([a, b]) => arith('*', a, b),
   vjp: [(g, [a, b]) => toShapeOf(mulV(g, b), a), (g, [a, b]) => toShapeOf(mulV(g, a), b)],
   scalar: (a, b) => a * b,
@@ -36,7 +39,8 @@ export const mul = defineOp({
 
 export const div = defineOp({
   name: 'div', symbol: '/', args: 2, category: 'operator',
-  signature: 'a / b', doc: 'Elementwise quotient, with broadcasting.', gradDoc: 'da = g / b, db = −g · a / b²',
+  signature: 'a / b', doc: 'Elementwise quotient, with broadcasting.', inputs: ['a', 'b'],
+  rule: ['sum_to(g / b, a)', 'sum_to(-g * y / b, b)'],
   forward: ([a, b]) => arith('/', a, b),
   vjp: [
     (g, [a, b]) => toShapeOf(arith('/', g, b, 'gradient'), a),
@@ -47,20 +51,21 @@ export const div = defineOp({
 });
 
 function powGradBase(x: number, y: number): number {
-  // d/dx x^y = y·x^(y−1); at x = 0 with y ≥ 1 this is finite, 0^0 cases follow the formula.
+  // d/dx x^y = y·x^(y−1); 0 for y = 0 (x^0 is constant, even where x^(−1) is infinite).
   if (y === 0) return 0;
   return y * Math.pow(x, y - 1);
 }
 
 function powGradExp(x: number, out: number): number {
-  // d/dy x^y = x^y · ln x; 0 where x ≤ 0 (log undefined), as PyTorch returns for x = 0.
-  return x > 0 ? out * Math.log(x) : 0;
+  // d/dy x^y = x^y · ln x; 0 where x ≤ 0 (log undefined), as PyTorch returns for x = 0; NaN stays NaN.
+  return x <= 0 ? 0 : out * Math.log(x);
 }
 
 export const pow = defineOp({
   name: 'pow', symbol: '^', args: 2, category: 'binary',
   signature: 'pow(a, b)', doc: 'Elementwise power a^b (also written a ^ b or a ** b).',
-  gradDoc: 'da = g · b · a^(b−1), db = g · a^b · ln a (0 where a ≤ 0)',
+  inputs: ['a', 'b'],
+  rule: ['sum_to(g * where(b == 0, 0, b * a^(b - 1)), a)', 'sum_to(g * where(a <= 0, 0, y * log(a)), b)'],
   forward: ([a, b]) => zip(a, b, Math.pow, '^'),
   scalar: Math.pow,
   scalarVjp: [(g, a, b) => g * powGradBase(a, b), (g, a, _b, out) => g * powGradExp(a, out)],
@@ -73,7 +78,8 @@ export const pow = defineOp({
 
 export const neg = defineOp({
   name: 'neg', symbol: '-x', args: 1, category: 'operator',
-  signature: '-x', doc: 'Negation. -x^2 is −(x²), as in mathematics.', gradDoc: 'dx = −g',
+  signature: '-x', doc: 'Negation. -x^2 is −(x²), as in mathematics.', inputs: ['x'],
+  rule: ['-g'],
   forward: ([a]) => map(a, (x) => -x),
   vjp: [(g) => map(g, (x) => -x)],
   scalar: (a) => -a,
@@ -82,8 +88,11 @@ export const neg = defineOp({
 
 export const matmulOp = defineOp({
   name: 'matmul', symbol: '@', args: 2, category: 'operator',
-  signature: 'A @ B', doc: 'Matrix product (m×k @ k×n → m×n); scalars scale.',
-  gradDoc: 'dA = g @ Bᵀ, dB = Aᵀ @ g',
+  signature: 'a @ b', doc: 'Matrix product (m×k @ k×n → m×n); a scalar operand scales, as * does (and its gradient is that of *).',
+  inputs: ['a', 'b'],
+  rule: ['g @ b.T', 'a.T @ g'],
+  // A scalar operand scales: that is `*`, and so is its gradient (sum(g · b) for a scalar a).
+  actsAs: ([a, b]) => (typeof a === 'number' || typeof b === 'number' ? 'mul' : undefined),
   forward: ([a, b]) => {
     if (typeof a === 'number' || typeof b === 'number') return zip(a, b, (x, y) => x * y, '@');
     if (a.cols !== b.rows) {
@@ -103,9 +112,43 @@ export const matmulOp = defineOp({
   ],
 });
 
+/**
+ * dot(a, b): Σ aᵢ·bᵢ over equal-shaped values (NumPy's vdot), and, as NumPy's dot of two
+ * 1-D arrays, over a row and a column of the same length: dot(w, x) with w 1×n and x n×1.
+ */
+function dotValues(a: Value, b: Value): number {
+  const [ar, ac] = shapeOf(a), [br, bc] = shapeOf(b);
+  const vectors = (ar === 1 || ac === 1) && (br === 1 || bc === 1) && ar * ac === br * bc;
+  if (!(ar === br && ac === bc) && !vectors) {
+    throw new OpError('SHAPE', `dot: ${shapeText(a)} and ${shapeText(b)} need the same shape, or two vectors of one length (use @ for the matrix product)`);
+  }
+  if (typeof a === 'number' || typeof b === 'number') return (typeof a === 'number' ? a : a.data[0]) * (typeof b === 'number' ? b : b.data[0]);
+  let t = 0;
+  for (let i = 0; i < a.data.length; i++) t += a.data[i] * b.data[i];
+  return t;
+}
+
+/** g·v laid out in the shape of `like` (a row's gradient is a row even when v is a column). */
+function scaledAs(g: Value, v: Value, like: Value): Value {
+  const gs = typeof g === 'number' ? g : g.data[0];
+  if (typeof v === 'number') return gs * v;
+  const [r, c] = shapeOf(like);
+  return new Matrix(r, c, v.data.map((x) => gs * x));
+}
+
+export const dotOp = defineOp({
+  name: 'dot', args: 2, category: 'reduction', inputs: ['a', 'b'],
+  signature: 'dot(a, b)',
+  doc: 'Σ aᵢ·bᵢ, a scalar: a and b of the same shape, or a row and a column of the same length (as NumPy dot of 1-D arrays).',
+  rule: ['g * reshape(b, size(a, 0), size(a, 1))', 'g * reshape(a, size(b, 0), size(b, 1))'],
+  forward: ([a, b]) => dotValues(a, b),
+  vjp: [(g, [a, b]) => scaledAs(g, b, a), (g, [a, b]) => scaledAs(g, a, b)],
+});
+
 export const transposeOp = defineOp({
   name: 'transpose', symbol: '.T', args: 1, category: 'shape',
-  signature: 'transpose(x)', doc: 'Transpose (also written x.T).', gradDoc: 'dx = gᵀ',
+  signature: 'transpose(x)', doc: 'Transpose (also written x.T).', inputs: ['x'],
+  rule: ['g.T'],
   forward: ([a]) => transpose(a),
   vjp: [(g) => transpose(g)],
 });
@@ -113,13 +156,13 @@ export const transposeOp = defineOp({
 function comparison(name: string, symbol: string, f: (x: number, y: number) => boolean): OpDef {
   return defineOp({
     name, symbol, args: 2, category: 'operator',
-    signature: `a ${symbol} b`, doc: `Elementwise comparison ${symbol}: 1 where true, 0 where false.`, gradDoc: 'no gradient (piecewise constant)',
+    signature: `a ${symbol} b`, doc: `Elementwise comparison ${symbol}: 1 where true, 0 where false.`, inputs: ['a', 'b'],
     forward: ([a, b]) => zip(a, b, (x, y) => (f(x, y) ? 1 : 0), symbol),
   });
 }
 
 export const arithmeticOps: OpDef[] = [
-  add, sub, mul, div, pow, neg, matmulOp, transposeOp,
+  add, sub, mul, div, pow, neg, matmulOp, dotOp, transposeOp,
   comparison('lt', '<', (x, y) => x < y),
   comparison('gt', '>', (x, y) => x > y),
   comparison('le', '<=', (x, y) => x <= y),

@@ -32,7 +32,7 @@ function sized(name: string, r: Value, c: Value): [number, number] {
 function fill(name: string, x: number, doc: string): OpDef {
   return defineOp({
     name, args: 2, category: 'construction', constArgs: [0, 1],
-    signature: `${name}(r, c)`, doc, gradDoc: 'no gradient (a constant)',
+    signature: `${name}(r, c)`, doc, inputs: ['r', 'c'],
     forward: ([r, c]) => {
       const [rows, cols] = sized(name, r, c);
       return normalize(new Matrix(rows, cols, new Float64Array(rows * cols).fill(x)));
@@ -43,7 +43,7 @@ function fill(name: string, x: number, doc: string): OpDef {
 function random(name: string, doc: string, draw: (rng: ReturnType<typeof makeRng>) => number): OpDef {
   return defineOp({
     name, args: [2, 3], category: 'construction', constArgs: [0, 1, 2],
-    signature: `${name}(r, c, seed)`, doc, gradDoc: 'no gradient (a constant)',
+    signature: `${name}(r, c, seed)`, doc, inputs: ['r', 'c', 'seed'],
     forward: ([r, c, s]) => {
       const [rows, cols] = sized(name, r, c);
       const rng = makeRng(s === undefined ? 0 : intArg(s, `${name}: seed`));
@@ -55,11 +55,17 @@ function random(name: string, doc: string, draw: (rng: ReturnType<typeof makeRng
 }
 
 export const constructOps: OpDef[] = [
+  defineOp({
+    // A constant with no arguments: written pi() today; the parser may later also accept a bare `pi`.
+    name: 'pi', args: 0, category: 'construction', inputs: [],
+    signature: 'pi()', doc: 'The number π = 3.14159…',
+    forward: () => Math.PI,
+  }),
   fill('zeros', 0, 'An r×c matrix of zeros.'),
   fill('ones', 1, 'An r×c matrix of ones.'),
   defineOp({
     name: 'eye', args: 1, category: 'construction', constArgs: [0],
-    signature: 'eye(n)', doc: 'The n×n identity matrix.', gradDoc: 'no gradient (a constant)',
+    signature: 'eye(n)', doc: 'The n×n identity matrix.', inputs: ['n'],
     forward: ([nv]) => {
       const n = intArg(nv, 'eye: n');
       checkSize(n, n);
@@ -72,7 +78,8 @@ export const constructOps: OpDef[] = [
   random('rand', 'r×c uniform draws in [0, 1) from a seeded generator (seed defaults to 0).', (g) => g.rand()),
   defineOp({
     name: 'reshape', args: 3, category: 'shape', constArgs: [1, 2],
-    signature: 'reshape(x, r, c)', doc: 'The same entries, row by row, in an r×c matrix.', gradDoc: 'dx = g reshaped back',
+    signature: 'reshape(x, r, c)', doc: 'The same entries, row by row, in an r×c matrix.', inputs: ['x', 'r', 'c'],
+    rule: ['reshape(g, size(x, 0), size(x, 1))', null, null],
     forward: ([x, r, c]) => {
       const [rows, cols] = sized('reshape', r, c);
       if (rows * cols !== sizeOf(x)) throw new OpError('SHAPE', `reshape: cannot put ${shapeText(x)} (${sizeOf(x)} entries) into ${rows}×${cols}`);
@@ -90,7 +97,8 @@ export const constructOps: OpDef[] = [
   defineOp({
     name: 'rows', args: 3, category: 'shape', constArgs: [1, 2],
     signature: 'rows(x, from, to)', doc: 'Rows from … to−1 (0-based, end excluded, as NumPy x[from:to]).',
-    gradDoc: 'dx = g placed back in those rows, 0 elsewhere',
+    inputs: ['x', 'from', 'to'],
+    rule: ['put_rows(g, from, x)', null, null],
     forward: ([x, f, t]) => {
       const m = matrixArg(x);
       const [a, b] = rowSpan(m, f, t);

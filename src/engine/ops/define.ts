@@ -1,5 +1,8 @@
 // An op is everything about one function in one place: its name, how many arguments it
-// takes, its forward computation and, right beside it, one vector-Jacobian product per input.
+// takes, its forward computation and, right beside it, its gradient rule: one formula per
+// input over other registry ops (`matmul: g @ b.T, a.T @ g`). The rule is the definition
+// (the help text and exported code are generated from it, see rules.ts); numeric VJP
+// closures beside it are optimisations, checked against the rule by the tests.
 // The registry is the only list of ops: parser checks, evaluator, backward pass,
 // autocomplete and the help panel all read it.
 import type { Value } from '../tensor/value';
@@ -43,8 +46,24 @@ export interface OpDef {
   readonly signature: string;
   /** One line: what it computes. */
   readonly doc: string;
-  /** The gradient rule in words, for the help panel (`dx = g · exp(x)`). */
-  readonly gradDoc: string;
+  /**
+   * Parameter names, one per argument (`['a', 'b']`, `['scores', 'labels']`): the names a
+   * gradient rule and the generated docs use. They are never names of registry ops.
+   */
+  readonly inputs: readonly string[];
+  /**
+   * The gradient rule: one formula per input, aligned with `inputs`, `null` where no
+   * gradient flows (sizes, seeds, labels, axis). In a formula `g` is ∂L/∂output, `y` the
+   * output, and each input is called by its name; broadcasting is undone with
+   * `sum_to(x, like)`. Present exactly when `vjp` is (composite ops need neither).
+   */
+  readonly rule?: readonly (string | null)[];
+  /**
+   * For the shapes of these arguments the op computes exactly what another op does, and
+   * its gradient is that op's rule (`@` with a scalar operand is `*`). Rules, export and
+   * explain views follow it; the forward and numeric VJPs handle the case themselves.
+   */
+  readonly actsAs?: (args: readonly Value[]) => string | undefined;
   readonly category: OpCategory;
   /** Indices of arguments that must be plain numbers known when the formula is written (axis, sizes, seeds). */
   readonly constArgs?: readonly number[];
@@ -53,8 +72,8 @@ export interface OpDef {
   /** A composite op: rewrite the call into other ops (args are already-evaluated slots). */
   readonly expand?: (args: readonly Expr[]) => Expr;
   /**
-   * One VJP per input, aligned with the arguments; `null` where no gradient flows
-   * (sizes, seeds, labels, axis). Absent entirely for ops with zero gradient everywhere.
+   * The rule as fast numeric code: one VJP per input, aligned with the arguments, `null`
+   * where the rule is. Absent entirely for ops with zero gradient everywhere.
    */
   readonly vjp?: readonly (Vjp | null)[];
   /**

@@ -74,6 +74,7 @@ function argmaxRows(x: Matrix): Matrix {
     let best = -Infinity, arg = 0;
     for (let j = 0; j < x.cols; j++) {
       const v = x.data[i * x.cols + j];
+      if (v !== v) { arg = j; break; } // the first NaN wins, as NumPy's argmax
       if (v > best) { best = v; arg = j; }
     }
     out[i] = arg;
@@ -84,8 +85,8 @@ function argmaxRows(x: Matrix): Matrix {
 export const neuralOps: OpDef[] = [
   defineOp({
     name: 'softmax', args: 1, category: 'rowwise',
-    signature: 'softmax(x)', doc: 'Row-wise softmax: each row becomes probabilities summing to 1.',
-    gradDoc: 'dx = y · (g − rowsum(g · y)), y = softmax(x)',
+    signature: 'softmax(x)', doc: 'Row-wise softmax: each row becomes probabilities summing to 1.', inputs: ['x'],
+    rule: ['y * (g - sum(g * y, 1))'],
     forward: ([x]) => softmaxRows(matrixArg(x)),
     vjp: [
       (g, [x], out) => {
@@ -105,8 +106,8 @@ export const neuralOps: OpDef[] = [
   }),
   defineOp({
     name: 'logsumexp', args: 1, category: 'rowwise',
-    signature: 'logsumexp(x)', doc: 'Row-wise log Σ exp(x), computed stably (n×1).',
-    gradDoc: 'dx = g · softmax(x) (g broadcast along each row)',
+    signature: 'logsumexp(x)', doc: 'Row-wise log Σ exp(x), computed stably (n×1).', inputs: ['x'],
+    rule: ['g * softmax(x)'],
     forward: ([x]) => {
       const m = matrixArg(x);
       return new Matrix(m.rows, 1, logsumexpRows(m));
@@ -121,15 +122,18 @@ export const neuralOps: OpDef[] = [
   }),
   defineOp({
     name: 'mse', args: 2, category: 'loss',
-    signature: 'mse(pred, target)', doc: 'Mean of squared differences (composite: mean((pred − target)²)).',
-    gradDoc: 'dpred = 2 (pred − target) / n, dtarget = −dpred',
-    expand: ([p, t]) => call('mean', call('square', call('sub', p, t))),
+    signature: 'mse(pred, target)', inputs: ['pred', 'target'],
+    doc: 'Mean of squared differences (composite: mean((pred − target)²)); pred and target must have the same shape, or target be a scalar.',
+    // same_shape first: a 2×1 prediction against a 1×2 target would broadcast to 2×2 and give a silent wrong loss.
+    expand: ([p, t]) => call('mean', call('square', call('sub', call('same_shape', p, t), t))),
   }),
   defineOp({
     name: 'cross_entropy', args: 2, category: 'loss',
     signature: 'cross_entropy(scores, labels)',
     doc: 'Mean softmax cross-entropy of n×K scores; labels are n×1 class indices (0-based) or n×K one-hot.',
-    gradDoc: 'dscores = (softmax(scores) − onehot(labels)) / n; no gradient to labels',
+    inputs: ['scores', 'labels'],
+    // targets(): labels as n×K probabilities; their row sums are 1 except for soft targets that do not sum to 1.
+    rule: ['g * (softmax(scores) * sum(targets(scores, labels), 1) - targets(scores, labels)) / size(scores, 0)', null],
     forward: ([s, l]) => {
       const S = matrixArg(s);
       const Y = targetsFor(S, l, 'cross_entropy');
@@ -165,14 +169,45 @@ export const neuralOps: OpDef[] = [
     ],
   }),
   defineOp({
+    name: 'log_softmax', args: 1, category: 'rowwise', inputs: ['x'],
+    signature: 'log_softmax(x)', doc: 'Row-wise log of softmax, x − logsumexp(x), computed stably.',
+    rule: ['g - exp(y) * sum(g, 1)'],
+    forward: ([x]) => {
+      const m = matrixArg(x);
+      const lse = logsumexpRows(m);
+      const out = new Float64Array(m.data.length);
+      for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) out[i * m.cols + j] = m.data[i * m.cols + j] - lse[i];
+      return new Matrix(m.rows, m.cols, out);
+    },
+    vjp: [
+      (g, [x]) => {
+        const p = softmaxRows(matrixArg(x));
+        const G = matrixArg(zip(g, p, (u) => u, 'gradient'));
+        for (let i = 0; i < p.rows; i++) {
+          const o = i * p.cols;
+          let s = 0;
+          for (let j = 0; j < p.cols; j++) s += G.data[o + j];
+          for (let j = 0; j < p.cols; j++) p.data[o + j] = G.data[o + j] - p.data[o + j] * s;
+        }
+        return typeof x === 'number' ? p.data[0] : p;
+      },
+    ],
+  }),
+  defineOp({
+    name: 'targets', args: 2, category: 'loss', inputs: ['scores', 'labels'],
+    signature: 'targets(scores, labels)',
+    doc: 'The labels as n×K probabilities for n×K scores: n×1 class indices become one-hot, n×K labels stay as they are (what cross_entropy compares with).',
+    forward: ([s, l]) => targetsFor(matrixArg(s), l, 'targets'),
+  }),
+  defineOp({
     name: 'argmax', args: 1, category: 'rowwise',
-    signature: 'argmax(x)', doc: 'Row-wise index (0-based) of the largest entry, n×1.', gradDoc: 'no gradient (piecewise constant)',
+    signature: 'argmax(x)', doc: 'Row-wise index (0-based) of the largest entry, n×1.', inputs: ['x'],
     forward: ([x]) => argmaxRows(matrixArg(x)),
   }),
   defineOp({
     name: 'accuracy', args: 2, category: 'loss',
     signature: 'accuracy(scores, labels)', doc: 'Fraction of rows whose argmax matches the label (n×1 indices or n×K one-hot).',
-    gradDoc: 'no gradient (piecewise constant)',
+    inputs: ['scores', 'labels'],
     forward: ([s, l]) => {
       const S = matrixArg(s);
       const Y = targetsFor(S, l, 'accuracy');
@@ -184,7 +219,7 @@ export const neuralOps: OpDef[] = [
   }),
   defineOp({
     name: 'onehot', args: 2, category: 'construction',
-    signature: 'onehot(labels, K)', doc: 'n×1 class indices (0-based) → n×K one-hot matrix.', gradDoc: 'no gradient',
+    signature: 'onehot(labels, K)', doc: 'n×1 class indices (0-based) → n×K one-hot matrix.', inputs: ['labels', 'K'],
     constArgs: [1],
     forward: ([l, kv]) => {
       const k = intArg(kv, 'onehot: K', 1);

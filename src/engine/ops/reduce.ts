@@ -31,14 +31,17 @@ export const reduceOps: OpDef[] = [
   defineOp({
     name: 'sum', args: [1, 2], category: 'reduction',
     signature: 'sum(x, axis)', doc: 'Sum of all entries; with axis 0 the 1×c column sums, with axis 1 the r×1 row sums.',
-    gradDoc: 'dx = g spread over the summed entries', constArgs: [1],
+    inputs: ['x', 'axis'], constArgs: [1],
+    rule: ['broadcast_to(g, x)', null],
     forward: ([x, a]) => reduce(x, a === undefined ? null : axisArg(a), false),
     vjp: [(g, [x]) => spread(g, x), null],
   }),
   defineOp({
     name: 'mean', args: [1, 2], category: 'reduction',
     signature: 'mean(x, axis)', doc: 'Mean of all entries, or along axis 0 (1×c) or 1 (r×1).',
-    gradDoc: 'dx = g / n spread over the averaged entries', constArgs: [1],
+    inputs: ['x', 'axis'], constArgs: [1],
+    // size(x) / size(y): the number of entries averaged into each output.
+    rule: ['broadcast_to(g, x) * size(y) / size(x)', null],
     forward: ([x, a]) => reduce(x, a === undefined ? null : axisArg(a), true),
     vjp: [(g, [x, a]) => spread(g, x, 1 / count(x, a === undefined ? null : axisArg(a))), null],
   }),

@@ -125,14 +125,14 @@ export function batchIndices(n: number, size: number, seed: number, step: number
 
 // ---------- take ----------
 
-function indexList(x: Matrix, idx: Value): Int32Array {
+function indexList(x: Matrix, idx: Value, name = 'take'): Int32Array {
   const d = typeof idx === 'number' ? [idx] : idx.data;
-  if (typeof idx !== 'number' && idx.cols !== 1 && idx.rows !== 1) throw new OpError('SHAPE', `take: idx must be a column of row indices, it is ${shapeText(idx)}`);
+  if (typeof idx !== 'number' && idx.cols !== 1 && idx.rows !== 1) throw new OpError('SHAPE', `${name}: idx must be a column of row indices, it is ${shapeText(idx)}`);
   const out = new Int32Array(d.length);
   for (let k = 0; k < d.length; k++) {
     const i = d[k];
     if (!Number.isInteger(i) || i < 0 || i >= x.rows) {
-      throw new OpError('ARG', `take: index ${i} (entry ${k + 1} of idx) is not a row of a ${shapeText(x)} matrix (whole numbers 0…${x.rows - 1})`);
+      throw new OpError('ARG', `${name}: index ${i} (entry ${k + 1} of idx) is not a row of a ${shapeText(x)} matrix (whole numbers 0…${x.rows - 1})`);
     }
     out[k] = i;
   }
@@ -141,39 +141,35 @@ function indexList(x: Matrix, idx: Value): Int32Array {
 
 export const trainingOps: OpDef[] = [
   defineOp({
-    name: 'param', args: 1, category: 'training',
+    name: 'param', args: 1, category: 'training', inputs: ['init'],
     signature: 'param(init)',
     doc: 'A parameter: starts as init (e.g. 0.01 * randn(2, 100, 1)); training replaces its value, which is saved with the sheet; reset puts init back.',
-    gradDoc: 'dinit = g (the parameter receives ∂L/∂w like any cell)',
     forward: ([x]) => x,
+    rule: ['g'],
     vjp: [(g) => g],
     scalar: (a) => a,
     scalarVjp: [(g) => g],
   }),
   defineOp({
-    name: 'sgd', args: [2, 4], category: 'training', engineOp: 'optimizer',
+    name: 'sgd', args: [2, 4], category: 'training', engineOp: 'optimizer', inputs: ['L', 'lr', 'momentum', 'decay'],
     signature: 'sgd(L, lr, momentum, decay)',
     doc: 'An optimizer over every param upstream of the scalar cell L: v ← μv + g, w ← (1 − η·decay)·w − η·v (momentum and decay default to 0). Its value is the number of steps taken.',
-    gradDoc: 'no gradient (an optimizer)',
   }),
   defineOp({
-    name: 'adam', args: [2, 6], category: 'training', engineOp: 'optimizer',
+    name: 'adam', args: [2, 6], category: 'training', engineOp: 'optimizer', inputs: ['L', 'lr', 'beta1', 'beta2', 'eps', 'decay'],
     signature: 'adam(L, lr, beta1, beta2, eps, decay)',
     doc: 'Adam over every param upstream of L, with bias correction (β₁ 0.9, β₂ 0.999, ε 1e-8) and decoupled weight decay (AdamW). Its value is the number of steps taken.',
-    gradDoc: 'no gradient (an optimizer)',
   }),
   defineOp({
-    name: 'step', args: 0, category: 'training', volatile: true,
+    name: 'step', args: 0, category: 'training', volatile: true, inputs: [],
     signature: 'step()',
     doc: 'The number of training steps taken (0 before training and after reset): use it in schedules, e.g. 0.5 * 0.999 ^ step().',
-    gradDoc: 'no gradient (a count)',
     forward: (_a, ctx) => ctx.step ?? 0,
   }),
   defineOp({
-    name: 'minibatch', args: 3, category: 'training', constArgs: [0, 1, 2], volatile: true,
-    signature: 'minibatch(N, size, seed)',
-    doc: "The size×1 column of row indices of this step's batch: each epoch a seeded permutation of 0…N−1 cut into ⌊N/size⌋ batches (a short last batch is dropped).",
-    gradDoc: 'no gradient (indices)',
+    name: 'minibatch', args: 3, category: 'training', constArgs: [0, 1, 2], volatile: true, inputs: ['N', 'batch', 'seed'],
+    signature: 'minibatch(N, batch, seed)',
+    doc: "The batch×1 column of row indices of this step's batch: each epoch a seeded permutation of 0…N−1 cut into ⌊N/size⌋ batches (a short last batch is dropped).",
     forward: ([nv, sv, seedv], ctx) => {
       const n = intArg(nv, 'minibatch: N', 1);
       const size = intArg(sv, 'minibatch: size', 1);
@@ -184,32 +180,45 @@ export const trainingOps: OpDef[] = [
     },
   }),
   defineOp({
-    name: 'take', args: 2, category: 'training',
+    name: 'take', args: 2, category: 'training', inputs: ['X', 'idx'],
     signature: 'take(X, idx)',
     doc: 'The rows of X at the 0-based indices idx (n×1), in that order: a batch of the data.',
-    gradDoc: 'dX = g scattered back into the rows idx (adding where an index repeats)',
-    forward: ([xv, idx]) => {
-      const x = matrixArg(xv);
-      const rows = indexList(x, idx);
-      const c = x.cols;
-      const out = new Float64Array(rows.length * c);
-      for (let k = 0; k < rows.length; k++) out.set(x.data.subarray(rows[k] * c, rows[k] * c + c), k * c);
-      return normalize(new Matrix(rows.length, c, out));
-    },
-    vjp: [
-      (g, [xv, idx]) => {
-        const x = matrixArg(xv);
-        const rows = indexList(x, idx);
-        const gd = matrixArg(g).data;
-        const c = x.cols;
-        const out = new Float64Array(x.rows * c);
-        for (let k = 0; k < rows.length; k++) {
-          const o = rows[k] * c, s = k * c;
-          for (let j = 0; j < c; j++) out[o + j] += gd[s + j];
-        }
-        return typeof xv === 'number' ? out[0] : new Matrix(x.rows, c, out);
-      },
-      null,
-    ],
+    forward: ([x, idx]) => takeRows(x, idx, x),
+    rule: ['scatter_rows(g, idx, X)', null],
+    vjp: [(g, [x, idx]) => scatterRows(g, idx, x), null],
+  }),
+  defineOp({
+    name: 'scatter_rows', args: 3, category: 'shape', inputs: ['x', 'idx', 'like'],
+    signature: 'scatter_rows(x, idx, like)',
+    doc: 'Zeros shaped like `like`, with row k of x added into row idx[k] (repeats add): the adjoint of take.',
+    forward: ([x, idx, like]) => scatterRows(x, idx, like),
+    rule: ['take(g, idx)', null, null],
+    vjp: [(g, [, idx, like]) => takeRows(g, idx, like), null, null],
   }),
 ];
+
+/** Row k of x added into row idx[k] of zeros shaped like `like`. */
+function scatterRows(xv: Value, idx: Value, like: Value): Value {
+  const target = matrixArg(like);
+  const rows = indexList(target, idx);
+  const x = matrixArg(xv);
+  const c = target.cols;
+  if (x.rows !== rows.length || x.cols !== c) throw new OpError('SHAPE', `scatter_rows: ${shapeText(x)} rows do not match ${rows.length} indices into ${shapeText(target)}`);
+  const out = new Float64Array(target.rows * c);
+  for (let k = 0; k < rows.length; k++) {
+    const o = rows[k] * c, s = k * c;
+    for (let j = 0; j < c; j++) out[o + j] += x.data[s + j];
+  }
+  return normalize(new Matrix(target.rows, c, out));
+}
+
+/** take(g, idx), checking the indices against `like` (what scatter_rows scattered into). */
+function takeRows(g: Value, idx: Value, like: Value): Value {
+  const m = matrixArg(like);
+  const rows = indexList(m, idx);
+  const gm = matrixArg(g);
+  const c = gm.cols;
+  const out = new Float64Array(rows.length * c);
+  for (let k = 0; k < rows.length; k++) out.set(gm.data.subarray(rows[k] * c, rows[k] * c + c), k * c);
+  return normalize(new Matrix(rows.length, c, out));
+}

@@ -31,7 +31,7 @@ export const verifyOps: OpDef[] = [
     name: 'check', args: [2, 3], category: 'verification',
     signature: 'check(a, b, tol)',
     doc: 'Passes (1) when a and b agree to relative error tol (default 1e-6), fails (0) otherwise; shows ✓ or ✗ with the error.',
-    gradDoc: 'no gradient (a verdict)',
+    inputs: ['a', 'b', 'tol'],
     forward: ([a, b, t], ctx) => {
       const tol = t === undefined ? DEFAULT_CHECK_TOL : toScalar(t, 'check: tolerance');
       if (!(tol >= 0)) throw new OpError('ARG', `check: tolerance must be ≥ 0, got ${tol}`);
@@ -46,12 +46,12 @@ export const verifyOps: OpDef[] = [
     name: 'grad', args: [1, 2], category: 'gradient', engineOp: 'grad',
     signature: 'grad(L, X)',
     doc: 'grad(L): run backprop from the scalar cell L; every cell upstream shows ∂L/∂cell (the cell shows L). grad(L, X): the value ∂L/∂X.',
-    gradDoc: 'treated as a constant by other gradients (no second derivatives)',
+    inputs: ['L', 'X'],
   }),
   defineOp({
     name: 'numgrad', args: 2, category: 'gradient', engineOp: 'numgrad',
     signature: 'numgrad(L, X)',
     doc: 'Central finite-difference gradient of the scalar cell L with respect to cell X (step 1e-5).',
-    gradDoc: 'treated as a constant by other gradients',
+    inputs: ['L', 'X'],
   }),
 ];

@@ -1,5 +1,6 @@
 // Values: a scalar is a plain JS number (fast path for scalar sheets); a matrix is a
 // row-major Float64Array with its shape. A 1×1 matrix and a scalar are interchangeable.
+import { OpError } from '../errors';
 
 export class Matrix {
   constructor(
@@ -116,18 +117,4 @@ export function isFiniteValue(v: Value): boolean {
   return true;
 }
 
-/** Kinds of per-cell error, shown in the cell as #KIND. */
-export type ErrorKind = 'PARSE' | 'NAME' | 'SHAPE' | 'CYCLE' | 'VALUE' | 'SIZE' | 'REF' | 'ARG' | 'GRAD' | 'TRAIN';
-
-/**
- * Thrown by ops and kernels *inside* one cell's evaluation; the evaluator catches it at the
- * cell boundary and turns it into that cell's error value. It never crosses cells.
- */
-export class OpError extends Error {
-  constructor(
-    readonly kind: ErrorKind,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { OpError, type ErrorKind } from '../errors';

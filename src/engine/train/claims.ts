@@ -3,6 +3,7 @@
 // optimizers (an error on both). Walks the dependency graph with an explicit stack.
 import { OpError, type Value, shapeOf, shapeText } from '../tensor/value';
 import { readHyper } from '../ops/training';
+import type { Program } from '../eval/program';
 
 export interface ClaimGraph {
   deps(id: number): readonly number[];
@@ -51,4 +52,21 @@ export function optimizerValue(g: ClaimGraph, self: number, op: string, loss: nu
     }
   }
   return steps;
+}
+
+/** A parameter cell: a stored value (trained weights), or a formula that is param(init). */
+export function isParamCell(c: { param: Value | null; prog: Program | null }): boolean {
+  if (c.param !== null) return true;
+  const last = c.prog ? c.prog.instrs[c.prog.instrs.length - 1] : null;
+  return last !== null && last.t === 'op' && last.op!.name === 'param';
+}
+
+/** An optimizer cell: its formula is sgd(…) or adam(…). */
+export function isOptimizer(p: Program | null): boolean {
+  return p !== null && p.instrs[p.instrs.length - 1].t === 'optimize';
+}
+
+/** The loss cell an optimizer reads (its program's loss link). */
+export function optimizerLoss(c: { prog: Program | null; links: readonly number[] }): number {
+  return c.links[c.prog!.instrs[c.prog!.instrs.length - 1].loss];
 }

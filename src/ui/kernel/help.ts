@@ -1,6 +1,9 @@
-// The help panel's content, generated from the op registry so that it cannot drift.
+// The help panel's content, generated from the op registry so that it cannot drift: the
+// gradient text is the op's own rule (or, for a composite, what it stands for).
 import type { OpCategory, OpDef } from '../../engine/ops/define';
+import { exprText } from '../../engine/ops/print';
 import type { Registry } from '../../engine/ops/registry';
+import { ruleLines } from '../../engine/ops/rules';
 
 const CATEGORY_TITLES: Record<OpCategory, string> = {
   operator: 'Operators',
@@ -43,4 +46,30 @@ export function helpGroups(registry: Registry): HelpGroup[] {
 function rank(c: string): number {
   const i = ORDER.indexOf(c as OpCategory);
   return i < 0 ? ORDER.length : i;
+}
+
+/** Why an op without a rule passes no gradient, by kind. */
+const NO_GRADIENT: Partial<Record<OpCategory, string>> = {
+  construction: 'no gradient (a constant)',
+  data: 'no gradient (a constant)',
+  verification: 'no gradient (a verdict)',
+};
+
+/**
+ * The gradient of `op` in a few short lines: its rule per input (`da = g @ b.T`), for a
+ * composite what it is made of (its gradient is theirs), else why none flows.
+ */
+export function gradientText(op: OpDef, registry: Registry): string[] {
+  if (op.rule) return ruleLines(op);
+  if (op.expand) {
+    const out: string[] = [];
+    for (let n = Math.max(op.minArgs, 1); n <= op.maxArgs; n++) {
+      const args = op.inputs.slice(0, n).map((name) => ({ k: 'ref' as const, name, pos: 0 }));
+      out.push(`${op.name}(${op.inputs.slice(0, n).join(', ')}) = ${exprText(op.expand(args), registry)}`);
+    }
+    out.push('its gradient is that of the ops it is made of');
+    return out;
+  }
+  if (op.engineOp) return ['no gradient: other gradients treat it as a constant'];
+  return [NO_GRADIENT[op.category] ?? 'no gradient'];
 }

@@ -4,6 +4,7 @@ import { fireEvent, getByRole, queryByRole, within, waitFor } from '@testing-lib
 import { render } from 'solid-js/web';
 import { App, type AppProps } from '../../../src/ui/App';
 import { createRegistry } from '../../../src/engine/ops/registry';
+import { gradientText } from '../../../src/ui/kernel/help';
 import type { StorageLike } from '../../../src/ui/kernel/persistence';
 import { circuitDoc } from '../../../src/ui/kernel/welcome';
 
@@ -195,8 +196,20 @@ describe('App', () => {
     for (const op of ops) {
       const el = help.querySelector(`[data-op="${op.name}"]`)!;
       expect(el.textContent).toContain(op.signature);
-      expect(el.textContent).toContain(op.gradDoc);
+      for (const line of gradientText(op, createRegistry())) expect(el.textContent).toContain(line);
     }
+    // Generated from the rules beside each op, not hand-written.
+    expect(help.querySelector('[data-op="matmul"]')!.textContent).toContain('da = g @ b.T; db = a.T @ g');
+    expect(help.querySelector('[data-op="mse"]')!.textContent).toContain('mse(pred, target) = mean(square(same_shape(pred, target) - target))');
+  });
+
+  it('the help search finds ops by their gradient rule too', () => {
+    const { root } = mount();
+    fireEvent.click(getByRole(root, 'button', { name: 'Help' }));
+    const help = getByRole(root, 'complementary', { name: 'Help' });
+    fireEvent.input(getByRole(help, 'textbox', { name: 'Search functions' }), { target: { value: 'heaviside(x, 0)' } });
+    const shown = [...help.querySelectorAll('[data-op]')].map((e) => e.getAttribute('data-op'));
+    expect(shown).toEqual(['relu']);
   });
 
   it('the inspector shows the chain-rule breakdown of the selected cell', () => {
