@@ -21,7 +21,7 @@ import { createRegistry, type Registry } from './ops/registry';
 import type { SheetDoc } from './sheet/document';
 import { cellsToDoc, loadCells } from './sheet/load';
 import { type Value, shapeOf } from './tensor/value';
-import { type ClaimGraph, isOptimizer, isParamCell, optimizerLoss, optimizerValue } from './train/claims';
+import { type ClaimGraph, isOptimizer, isParamCell, isParamFormula, optimizerLoss, optimizerValue } from './train/claims';
 import { type TrainState, emptyTrainState, readTrainState, trainStateToJson } from './train/state';
 
 export type { CellError } from './errors';
@@ -85,7 +85,7 @@ export interface Engine {
    * `losses` need; with `freeze`, cells that depend on no parameter are given inputs.
    */
   plan(options?: { losses?: string[]; freeze?: boolean; optimizers?: string[] }): Plan;
-  /** Training (engine/train): the optimizer cells (sgd, adam) and the parameter cells, by address. */
+  /** Training (engine/train): the optimizer cells (sgd, adam) and the trainable parameters (param(init)), by address. */
   optimizerCells(): string[];
   parameterCells(): string[];
   /** Training state (step(), optimizers' step counts and moments): read by step() and optimizer cells, saved in the file. */
@@ -164,7 +164,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   };
   const claimGraph: ClaimGraph = {
     deps: (id) => cells[id].deps,
-    isParam: (id) => isParamCell(cells[id]),
+    isParam: (id) => isParamFormula(cells[id].prog),
     optimizers: () => optimizerIds().map((id) => ({ id, loss: optimizerLoss(cells[id]) })),
     label: (id) => label(cells[id]),
   };
@@ -423,7 +423,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
 
     parameterCells() {
-      return store.byAddress(cells.filter((c) => isParamCell(c) && !store.isEmpty(c))).map((c) => c.at);
+      return store.byAddress(cells.filter((c) => isParamFormula(c.prog))).map((c) => c.at);
     },
 
     trainState: () => train,

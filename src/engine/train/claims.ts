@@ -7,6 +7,7 @@ import type { Program } from '../eval/program';
 
 export interface ClaimGraph {
   deps(id: number): readonly number[];
+  /** A trainable parameter (param(init)). */
   isParam(id: number): boolean;
   /** Optimizer cells of the sheet and the loss cell each one reads. */
   optimizers(): { id: number; loss: number }[];
@@ -54,11 +55,15 @@ export function optimizerValue(g: ClaimGraph, self: number, op: string, loss: nu
   return steps;
 }
 
-/** A parameter cell: a stored value (trained weights), or a formula that is param(init). */
-export function isParamCell(c: { param: Value | null; prog: Program | null }): boolean {
-  if (c.param !== null) return true;
-  const last = c.prog ? c.prog.instrs[c.prog.instrs.length - 1] : null;
+/** A trainable parameter: the formula is param(init). (A stored value under another formula is data, e.g. an imported matrix.) */
+export function isParamFormula(p: Program | null): boolean {
+  const last = p ? p.instrs[p.instrs.length - 1] : null;
   return last !== null && last.t === 'op' && last.op!.name === 'param';
+}
+
+/** A cell holding a parameter value: a stored value (trained weights, data), or param(init). */
+export function isParamCell(c: { param: Value | null; prog: Program | null }): boolean {
+  return c.param !== null || isParamFormula(c.prog);
 }
 
 /** An optimizer cell: its formula is sgd(…) or adam(…). */

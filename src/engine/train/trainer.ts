@@ -91,8 +91,10 @@ export function createTrainer(engine: Engine, registry: Registry = engine.regist
     const why = plan.omitted.map((o) => `${o.at}: ${o.reason}`).slice(0, 3).join('; ');
     return { ok: false, error: `${missing.join(', ')}: cannot be trained (${why || 'its loss is left out'})` };
   }
+  // Cells with stored values under other formulas (imported data) are inputs, never trained.
+  const trainable = new Set(engine.parameterCells());
   const paramIndex = new Map<number, number>();
-  const params: TrainParam[] = plan.params.map((slot, i) => {
+  const params: TrainParam[] = plan.params.filter((slot) => trainable.has((plan.slots[slot] as { cell: string }).cell)).map((slot, i) => {
     paramIndex.set(slot, i);
     const s = plan.slots[slot] as { cell: string };
     const v = fromPlainValue((plan.slots[slot] as { value: PlainValue }).value);
@@ -100,7 +102,7 @@ export function createTrainer(engine: Engine, registry: Registry = engine.regist
   });
   const optimizers: BoundOptimizer[] = plan.optimizers.map((o) => {
     const up = upstreamSlots(plan, o.loss);
-    return { ...o, rule: OPTIMIZERS[o.op], label: label(engine, o.lossCell), params: plan.params.filter((s) => up.has(s)).map((s) => paramIndex.get(s)!) };
+    return { ...o, rule: OPTIMIZERS[o.op], label: label(engine, o.lossCell), params: params.filter((p) => up.has(p.slot)).map((p) => paramIndex.get(p.slot)!) };
   });
   const state = cloneTrainState(engine.trainState());
   for (const o of optimizers) {
