@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createEngine, type Engine } from '../src/engine/engine';
 import { Matrix, type Value } from '../src/engine/tensor/value';
 import { chainSheet, forkSheet, spiralSheet, type SpiralData } from './workloads';
+import { benchGemm } from './gemm';
 import { benchTraining } from './train';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -186,6 +187,7 @@ async function main(): Promise<void> {
     const target = r.target ? `≤ ${r.target} ms ${r.ours <= r.target ? '✓' : '✗'}` : r.note ?? '';
     console.log(`| ${r.workload} | ${fmt(r.ours)} | ${r.peer?.name ?? '–'} | ${r.peer ? fmt(r.peer.ms) : '–'} | ${ratio} | ${target}${r.target && r.note ? '; ' + r.note : ''} |`);
   }
+  benchGemm({ quick, withPeers });
   for (const r of (await benchTraining({ quick, peers: withPeers })).rows) console.log(`\n${r.workload}\n  ours:  ${r.ours}\n  peers: ${r.peer}\n  ratio: ${r.ratio}\n  floor: ${r.floor}`);
   console.log(`\nnode ${process.version}, ${new Date().toISOString()}`);
 }
