@@ -16,6 +16,7 @@
 //             and the training state (FORMAT.md `train`) so the app's engine can show them
 //   done      the run ended: 'finished' (all steps), 'paused' (pause or a network edit, with why)
 //   error     a run stopped (no optimizer, a loss not finite, …): the message names step and cell
+import type { Registry } from '../ops/define';
 import type { SheetDoc } from '../sheet/document';
 import { type PlainValue, toPlainValue } from '../eval/plan';
 import { createTrainSession, type TrainSession } from './session';
@@ -63,6 +64,8 @@ export interface HandlerOptions {
   sliceMs?: number;
   /** Milliseconds between progress messages while running. */
   progressMs?: number;
+  /** The ops the sheets are evaluated with (the Worker passes one whose MNIST digits load lazily). */
+  registry?: Registry;
 }
 
 export class TrainHandler {
@@ -76,17 +79,19 @@ export class TrainHandler {
   private sentCurve = new Map<string, number>();
   private readonly sliceMs: number;
   private readonly progressMs: number;
+  private readonly registry: Registry | undefined;
 
   constructor(private readonly host: TrainHost, options: HandlerOptions = {}) {
     this.sliceMs = options.sliceMs ?? 30;
     this.progressMs = options.progressMs ?? 100;
+    this.registry = options.registry;
   }
 
   handle(msg: TrainRequest): void {
     switch (msg.type) {
       case 'start':
         if (msg.doc) {
-          this.session = createTrainSession(msg.doc);
+          this.session = createTrainSession(msg.doc, this.registry);
           this.sentCurve.clear();
         }
         if (!this.session) return this.fail('start: no sheet loaded yet (send start with a doc)');
