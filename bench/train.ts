@@ -24,7 +24,22 @@ const sharedPeers = [resolve(here, '../../shared/peers'), resolve(here, '../../.
 const peersDir = join(here, '.peers');
 
 /** shared/peers/README.md, 2026-11-23 (median of three passes): used only when tfjs is not installed here. */
-const PUBLISHED = { spiralTfjsCpuMsPerStep: 12.068, spiralKernelsMsPerStep: 1.628, mnistTfjsCpuSecPerEpoch: 5.46 };
+const PUBLISHED = { spiralTfjsCpuMsPerStep: 12.068, spiralKernelsMsPerStep: 1.628, mnistTfjsCpuSecPerEpoch: 5.46, mnistPlainF64SecPerEpoch: 0.855 };
+
+/** The peers' MNIST network as a sheet: 784-100-10 ReLU, batch 64, plain SGD lr 0.1 over 8,000 digits, tested on 1,756. */
+export function mnistTrainingSheet(): SheetDoc {
+  const cells: [string, string, string][] = [
+    ['A1', 'Xtr', 'mnist_train(8000)'], ['A2', 'ytr', 'mnist_train_labels(8000)'],
+    ['A3', 'Xte', 'mnist_test(1756)'], ['A4', 'yte', 'mnist_test_labels(1756)'],
+    ['A5', 'idx', 'minibatch(8000, 64, 7)'],
+    ['B1', 'W1', 'param(0.05 * randn(784, 100, 5))'], ['B2', 'b1', 'param(zeros(1, 100))'],
+    ['B3', 'W2', 'param(0.1 * randn(100, 10, 6))'], ['B4', 'b2', 'param(zeros(1, 10))'],
+    ['C1', 'loss', 'cross_entropy(relu(take(Xtr, idx) @ W1 + b1) @ W2 + b2, take(ytr, idx))'],
+    ['C2', 'opt', 'sgd(loss, 0.1)'],
+    ['C3', 'test_acc', 'accuracy(relu(Xte @ W1 + b1) @ W2 + b2, yte)'],
+  ];
+  return { gradsheet: 1, title: 'bench: MNIST 784-100-10', cells: cells.map(([at, name, formula]) => ({ at, name, formula })) };
+}
 
 const rows = (d: ArrayLike<number>, r: number, c: number): number[][] =>
   Array.from({ length: r }, (_, i) => Array.from({ length: c }, (_, j) => d[i * c + j]));
@@ -111,6 +126,18 @@ export async function benchTraining(options: { quick?: boolean; peers?: boolean 
     peer: `plain-JS op-by-op kernels ${kernels.toFixed(3)} ms/step (${kernelsSource}); tfjs-cpu ${tfjs.toFixed(3)} ms/step (${tfjsSource})`,
     ratio: `${(msPerStep / kernels).toFixed(2)}× kernels; ${(tfjs / msPerStep).toFixed(1)}× faster than tfjs-cpu`,
     floor: `≤ 1.5× kernels: ${msPerStep <= 1.5 * kernels ? 'met' : 'NOT met'}; ≥ 5× tfjs-cpu: ${tfjs / msPerStep >= 5 ? 'met' : 'NOT met'}`,
+  });
+  // MNIST: 3 epochs of 125 steps, seconds per epoch from the command's own timing.
+  const epochs = options.quick ? 1 : 3;
+  const m = trainViaCli(mnistTrainingSheet(), 125 * epochs);
+  const perEpoch = m.seconds / epochs;
+  const rssMb = process.memoryUsage().rss / 2 ** 20;
+  out.rows.push({
+    workload: `MNIST 784-100-10, batch 64, ${epochs} epoch(s) of 8,000 digits (gradsheet train)`,
+    ours: `${perEpoch.toFixed(2)} s/epoch, test accuracy ${Object.values(m.accuracy)[0].toFixed(4)}, resident ${rssMb.toFixed(0)} MB (whole bench process)`,
+    peer: `tfjs-cpu ${PUBLISHED.mnistTfjsCpuSecPerEpoch} s/epoch, plain-JS f64 ${PUBLISHED.mnistPlainF64SecPerEpoch} s/epoch (published; the MNIST peers need their data export in shared/peers/data)`,
+    ratio: `${(PUBLISHED.mnistTfjsCpuSecPerEpoch / perEpoch).toFixed(1)}× faster than tfjs-cpu; ${(perEpoch / PUBLISHED.mnistPlainF64SecPerEpoch).toFixed(2)}× plain JS`,
+    floor: `≥ 3× tfjs-cpu: ${PUBLISHED.mnistTfjsCpuSecPerEpoch / perEpoch >= 3 ? 'met' : 'NOT met'}; < 400 MB: ${rssMb < 400 ? 'met' : 'NOT met'}`,
   });
   return out;
 }
