@@ -14,6 +14,7 @@ import { Matrix, type Value } from '../src/engine/tensor/value';
 import { bigMatrixSheet, chainSheet, forkSheet, numgradBoundSheet, spiralSheet, type SpiralData } from './workloads';
 import { writeSheet } from '../src/engine/sheet/format';
 import { benchGemm } from './gemm';
+import { benchTraining } from './train';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -245,6 +246,7 @@ async function main(): Promise<void> {
     console.log(`| ${r.workload} | ${fmt(r.ours)} | ${r.peer?.name ?? '–'} | ${r.peer ? fmt(r.peer.ms) : '–'} | ${ratio} | ${target}${r.target && r.note ? '; ' + r.note : ''} |`);
   }
   benchGemm({ quick, withPeers });
+  for (const r of (await benchTraining({ quick, peers: withPeers })).rows) console.log(`\n${r.workload}\n  ours:  ${r.ours}\n  peers: ${r.peer}\n  ratio: ${r.ratio}\n  floor: ${r.floor}`);
   console.log(`\nnode ${process.version}, ${new Date().toISOString()}`);
 }
 

@@ -10,12 +10,14 @@ import { jsonChunks } from './json-stream';
 import { MORE_COMMANDS, MORE_USAGE } from './more-commands';
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2, internal: 3 } as const;
+import { trainCommand } from './train';
 
 const USAGE = `usage:
   gradsheet eval SHEET.json [--json]   evaluate; print every cell's value, gradient and error
   gradsheet check SHEET.json           run every check() and the whole-sheet gradient check
                                        (exit 0: all pass, 1: some fail, 2: not a valid sheet,
                                         3: internal error in gradsheet)
+  gradsheet train SHEET.json [--steps N] [--out FILE] [--json]   train headless
 ${MORE_USAGE}`;
 
 export interface Io {
@@ -35,6 +37,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return cmd ? 0 : 2;
   }
   if (Object.hasOwn(MORE_COMMANDS, cmd)) return MORE_COMMANDS[cmd](rest, io);
+  if (cmd === 'train') return trainCommand(rest, { ...io, progress: process.stderr });
   const flags = rest.filter((a) => a.startsWith('--'));
   const files = rest.filter((a) => !a.startsWith('--'));
   if (cmd !== 'eval' && cmd !== 'check') {

@@ -5,7 +5,7 @@
 // naming (names.ts), change sets (changes.ts), loading and saving (sheet/load.ts), reverse
 // passes, numgrad and the gradient check (eval/gradients.ts), and the plan (eval/plan.ts).
 // The engine never renders and never imports UI code.
-import { type Cell, createCellStore, emptyError, toCellError } from './cell';
+import { type Cell, createCellStore, emptyError, label, toCellError } from './cell';
 import { type ChangeSet, createChangeLog } from './changes';
 import type { CellError } from './errors';
 import { createCellCompiler, createNameTable } from './eval/compile-cell';
@@ -22,6 +22,8 @@ import { createRegistry, type Registry } from './ops/registry';
 import type { SheetDoc } from './sheet/document';
 import { cellsToDoc, loadCells } from './sheet/load';
 import { type Value, shapeOf } from './tensor/value';
+import { type ClaimGraph, isOptimizer, isParamCell, isParamFormula, optimizerLoss, optimizerValue } from './train/claims';
+import { type TrainState, emptyTrainState, readTrainState, trainStateToJson } from './train/state';
 
 export type { CellError } from './errors';
 export type { ChangeSet } from './changes';
@@ -90,7 +92,13 @@ export interface Engine {
    * The sheet's computation as plain data (eval/plan.ts): every cell, or only what the
    * `losses` need; with `freeze`, cells that depend on no parameter are given inputs.
    */
-  plan(options?: { losses?: string[]; freeze?: boolean }): Plan;
+  plan(options?: { losses?: string[]; freeze?: boolean; optimizers?: string[] }): Plan;
+  /** Training (engine/train): the optimizer cells (sgd, adam) and the trainable parameters (param(init)), by address. */
+  optimizerCells(): string[];
+  parameterCells(): string[];
+  /** Training state (step(), optimizers' step counts and moments): read by step() and optimizer cells, saved in the file. */
+  trainState(): TrainState;
+  setTrainState(state: TrainState): void;
   /**
    * Whole-sheet gradient check: for every grad cell's loss, compare ∂L/∂cell with central
    * finite differences for every cell upstream of it, worst relative errors first.
@@ -127,6 +135,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
   let gradCellsCache: { version: number; ids: number[] } | null = null;
   let traceCache: { key: string; traced: Traced; graph?: OpGraph } | null = null;
   let evaluations = 0;
+  /** Training state (engine/train/state.ts), and the cell being evaluated (an optimizer's value needs it). */
+  let train: TrainState = emptyTrainState();
+  let evaluating = -1;
+  let optimizerCache: { version: number; ids: number[] } | null = null;
 
   const compiler = createCellCompiler(registry, store, names, (c, deps) => {
     if (edges.setDeps(c, deps)) scheduler.markStructure();
@@ -136,7 +148,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
   function recompile(c: Cell): void {
     // A cell appearing or disappearing is a structural change even when its edges do not move.
     if ((c.prog === null && c.compileError === null) !== (c.formula.trim() === '')) scheduler.markStructure();
+    const wasOptimizer = isOptimizer(c.prog);
     compiler.recompile(c);
+    // Two optimizers may claim one parameter: a change to any optimizer re-checks them all.
+    if (wasOptimizer || isOptimizer(c.prog)) for (const o of optimizerIds()) scheduler.markDirty(o);
     scheduler.markDirty(c.id);
     changes.changed(c.id);
   }
@@ -151,7 +166,26 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return kind === 'grad' ? gradients.gradValue(loss, wrt) : gradients.numgrad(loss, wrt);
     },
     label: (id) => cells[id].at,
+    step: () => train.step,
+    optimizer(op, loss, hyper) {
+      const self = cells[evaluating];
+      return optimizerValue(claimGraph, self.id, op, loss, cells[loss].value!, hyper, train.optimizers.get(self.at)?.steps ?? 0);
+    },
   };
+  const claimGraph: ClaimGraph = {
+    deps: (id) => cells[id].deps,
+    isParam: (id) => isParamFormula(cells[id].prog),
+    optimizers: () => optimizerIds().map((id) => ({ id, loss: optimizerLoss(cells[id]) })),
+    label: (id) => label(cells[id]),
+  };
+  function optimizerIds(): number[] {
+    if (optimizerCache?.version !== compiler.version()) optimizerCache = { version: compiler.version(), ids: cells.filter((c) => isOptimizer(c.prog)).map((c) => c.id) };
+    return optimizerCache.ids;
+  }
+  /** Cells that read the step count (step(), minibatch()): recomputed when it changes. */
+  function volatileIds(): number[] {
+    return cells.filter((c) => c.prog !== null && c.prog.instrs.some((it) => it.t === 'op' && it.op!.volatile === true)).map((c) => c.id);
+  }
   const gradients = createGradients({ cells, env, structureVersion: () => edges.version(), now: () => slicer!.now() });
 
   function evaluate(c: Cell): void {
@@ -175,6 +209,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return;
     }
     try {
+      evaluating = c.id;
       c.value = runForward(c.prog, c.links, c.slots, env, c.meta);
       c.error = null;
     } catch (e) {
@@ -280,7 +315,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return {
       at: c.at, name: c.name, formula: c.formula, note: c.note,
       value: v, error: c.error, grad: g === undefined ? null : g, shape,
-      check: c.meta.check ?? null, isCheck: isCheckCell(c), isParameter: c.param !== null,
+      check: c.meta.check ?? null, isCheck: isCheckCell(c), isParameter: isParamCell(c),
     };
   }
 
@@ -413,7 +448,24 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
 
     plan(options = {}) {
-      return buildPlan(planSource, { losses: options.losses?.map(idOf), freeze: options.freeze });
+      return buildPlan(planSource, { losses: options.losses?.map(idOf), freeze: options.freeze, optimizers: options.optimizers?.map(idOf) });
+    },
+
+    optimizerCells() {
+      return store.byAddress(optimizerIds().map((id) => cells[id])).map((c) => c.at);
+    },
+
+    parameterCells() {
+      return store.byAddress(cells.filter((c) => isParamFormula(c.prog))).map((c) => c.at);
+    },
+
+    trainState: () => train,
+
+    setTrainState(state) {
+      train = state;
+      for (const id of optimizerIds()) scheduler.markDirty(id);
+      for (const id of volatileIds()) scheduler.markDirty(id);
+      scheduler.flush();
     },
 
     gradientCheck(tol = GRADIENT_CHECK_TOL) {
@@ -434,10 +486,20 @@ export function createEngine(options: EngineOptions = {}): Engine {
       scheduler.batch(() => {
         loadCells({ store, names, recompile }, doc);
         activeGradCell = null;
+        // The reader validated the training state; a document made in code is checked here too.
+        const t = doc.extra && Object.hasOwn(doc.extra, 'train') ? readTrainState(doc.extra.train) : null;
+        engine.setTrainState(t && t.ok ? t.state : emptyTrainState());
       });
     },
 
-    toDoc: (meta = {}) => cellsToDoc(store, meta),
+    toDoc(meta = {}) {
+      // The training state is the engine's: it replaces any `train` the caller carried over.
+      const extra: Record<string, unknown> = Object.create(null);
+      if (meta.extra) for (const k of Object.keys(meta.extra)) if (k !== 'train') extra[k] = meta.extra[k];
+      const t = trainStateToJson(train);
+      if (t) extra.train = t;
+      return cellsToDoc(store, { ...meta, extra: Object.keys(extra).length ? extra : undefined });
+    },
 
     subscribe: changes.subscribe,
   };

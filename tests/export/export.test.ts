@@ -2,7 +2,7 @@
 // prints the engine's values and gradients (to 1e-9); the PyTorch script is compared with a
 // golden file, and run where torch is installed. Under CI=true a missing numpy is a failure.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,10 +13,11 @@ import { exportSheet } from '../../src/engine/export/script';
 import { ruleExpr } from '../../src/engine/ops/rules';
 import { SPELLING } from '../../src/engine/export/spell';
 import { readSheet } from '../../src/engine/sheet/format';
+import { exampleFiles } from '../example-files';
 
 const root = join(__dirname, '..', '..');
 const examples = [
-  ...readdirSync(join(root, 'examples')).filter((f) => /^\d+.*\.json$/.test(f)).sort().map((f) => join('examples', f)),
+  ...exampleFiles().map((f) => join('examples', f)),
   join('examples', 'exercises', 'sigmoid-neuron-key.json'),
 ];
 const dir = mkdtempSync(join(tmpdir(), 'gradsheet-export-'));

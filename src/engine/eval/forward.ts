@@ -15,12 +15,16 @@ export interface ForwardEnv {
   gradient(kind: 'grad' | 'numgrad', loss: number, wrt: number): Value;
   /** Address of a cell, for messages. */
   label(cell: number): string;
+  /** Value of an optimizer (sgd, adam) over the loss cell with these hyperparameters: its step count, or an OpError. */
+  optimizer?(op: string, loss: number, hyper: readonly Value[]): Value;
+  /** Training steps taken (what step() and minibatch() read); 0 when absent. */
+  step?(): number;
 }
 
 /** Run `prog` for the cell whose links are `links`, filling `slots`; returns the value of the last instruction. */
 export function runForward(prog: Program, links: readonly number[], slots: Value[], env: ForwardEnv, meta: OpMeta): Value {
   const ins = prog.instrs;
-  const ctx: OpContext = { meta };
+  const ctx: OpContext = { meta, step: env.step ? env.step() : 0 };
   if (slots.length !== ins.length) slots.length = ins.length;
   for (let i = 0; i < ins.length; i++) {
     const it = ins[i];
@@ -81,6 +85,14 @@ export function runForward(prog: Program, links: readonly number[], slots: Value
       case 'numgrad':
         v = env.gradient(it.t, links[it.loss], it.wrt < 0 ? -1 : links[it.wrt]);
         break;
+      case 'optimize': {
+        const id = links[it.loss];
+        const r = env.read(id);
+        if (typeof r !== 'number' && !(r instanceof Matrix)) throw new UpstreamError(upstream(r, env.label(id)));
+        if (!env.optimizer) throw new OpError('TRAIN', `${it.op!.name}: optimizers need the engine`);
+        v = env.optimizer(it.op!.name, id, it.args.map((a) => slots[a]));
+        break;
+      }
     }
     slots[i] = typeof v === 'number' ? v : normalize(v);
   }

@@ -7,6 +7,7 @@ import type { Registry } from '../ops/define';
 import { addValues } from '../tensor/kernels';
 import type { Value } from '../tensor/value';
 import { type Plan, type PlanSource, type TraceEntry, createPlanRunner } from './plan';
+import { isParamCell } from '../train/claims';
 
 export function cellPlanSource(store: CellStore): PlanSource {
   const { cells } = store;
@@ -20,7 +21,8 @@ export function cellPlanSource(store: CellStore): PlanSource {
     deps: (id) => cells[id].deps,
     value: (id) => (cells[id].error ? null : cells[id].value),
     problem: (id) => cells[id].error?.message ?? `${cells[id].at} is empty`,
-    param: (id) => cells[id].param,
+    // A param(init) cell not trained yet is a parameter at its init.
+    param: (id) => cells[id].param ?? (isParamCell(cells[id]) && !cells[id].error ? cells[id].value : null),
     program: (id) => (cells[id].prog ? { program: cells[id].prog!, links: cells[id].links } : null),
     order(ids) {
       const seeds = ids ?? cells.filter((c) => !store.isEmpty(c)).map((c) => c.id);

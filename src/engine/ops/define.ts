@@ -18,6 +18,8 @@ export interface OpMeta {
 
 export interface OpContext {
   meta: OpMeta;
+  /** Training steps taken so far: what step() and minibatch() read (0 outside training). */
+  step?: number;
 }
 
 export type OpCategory =
@@ -31,6 +33,7 @@ export type OpCategory =
   | 'construction'
   | 'data'
   | 'gradient'
+  | 'training'
   | 'verification';
 
 export interface OpDef {
@@ -80,8 +83,13 @@ export interface OpDef {
   readonly scalar?: (a: number, b: number) => number;
   /** Optional fast-path VJPs on plain numbers, aligned with `vjp`; checked against it. */
   readonly scalarVjp?: readonly (((g: number, a: number, b: number, out: number) => number) | null)[];
-  /** Evaluated by the engine itself (grad, numgrad): they read other cells, not values. */
-  readonly engineOp?: 'grad' | 'numgrad';
+  /**
+   * Evaluated by the engine itself: grad and numgrad read other cells, not values; an
+   * optimizer (sgd, adam) reads its first argument as a cell (the loss) and the rest as values.
+   */
+  readonly engineOp?: 'grad' | 'numgrad' | 'optimizer';
+  /** Reads the training step count (step, minibatch): recomputed every training step, never frozen. */
+  readonly volatile?: boolean;
 }
 
 export type OpSpec = Omit<OpDef, 'minArgs' | 'maxArgs'> & { args: number | [number, number] };

@@ -5,6 +5,7 @@
 // message naming the JSON path.
 import { isAddress, nameProblem } from '../formula/address';
 import { MARK_FIELDS, marksProblem } from '../exercise/marks';
+import { readTrainState } from '../train/state';
 import { CELL_FIELDS, FORMAT_VERSION, TOP_FIELDS, type CellDoc, type SheetDoc } from './document';
 import { findDuplicateKey, findJsonSyntaxError, lineAndColumn } from './json-diagnostics';
 import { MiB, clip, describe, entries, groupDigits, isRecord, pathKey, quote, show, showSize, utf8LongerThan } from './messages';
@@ -153,6 +154,9 @@ function readTop(root: unknown, ctx: Context): SheetDoc {
   const title = readText(root, 'title', 'title', ctx);
   const notes = readText(root, 'notes', 'notes', ctx);
   const extra = readExtra(root, TOP_FIELDS, '', ctx);
+  // The training state is documented and validated next to the code that reads it (engine/train/state.ts).
+  const train = extra && Object.hasOwn(extra, 'train') ? readTrainState(extra.train) : null;
+  if (train && !train.ok) refuse(train.error);
   const cells = readCells(root, ctx);
   // Field by field, never by spreading parsed data: only known keys reach plain objects.
   const doc: SheetDoc = { gradsheet: FORMAT_VERSION, cells };
@@ -299,7 +303,7 @@ function readExtra(raw: Record<string, unknown>, known: readonly string[], path:
 }
 
 function warnUnknown(id: string, fieldPath: string, ctx: Context): void {
-  if (ctx.warned.has(id)) return;
+  if (ctx.warned.has(id) || id === 'top/train') return;
   ctx.warned.add(id);
   ctx.unknownCount++;
   if (ctx.warnings.length < MAX_WARNINGS) ctx.warnings.push(`ignoring unknown field ${fieldPath}`);

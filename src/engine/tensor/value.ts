@@ -72,6 +72,10 @@ export function shapeText(v: Value | Shape): string {
   return `${r}×${c}`;
 }
 
+export function isScalarLike(v: Value): boolean {
+  return typeof v === 'number' || (v.rows === 1 && v.cols === 1);
+}
+
 /** The number inside a scalar or 1×1 matrix; an OpError for anything larger. */
 export function toScalar(v: Value, what = 'value'): number {
   if (typeof v === 'number') return v;

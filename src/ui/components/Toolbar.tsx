@@ -67,10 +67,15 @@ export function ExamplesMenu(props: { ctl: Controller; examples: () => Promise<E
         <div class="menu" id="examples-menu" role="menu" aria-label="Examples" onKeyDown={onMenuKey}>
           <Show when={list()} fallback={<div class="muted pad">Loading…</div>}>
             <For each={list()!}>
-              {(ex) => (
-                <button role="menuitem" class="menu-item" title={ex.summary || ex.file} onClick={() => pick(ex)}>
-                  {ex.title}
-                </button>
+              {(ex, i) => (
+                <>
+                  <Show when={ex.group && (i() === 0 || list()![i() - 1].group !== ex.group)}>
+                    <div class="menu-group muted" role="presentation">{ex.group}</div>
+                  </Show>
+                  <button role="menuitem" class="menu-item" title={ex.summary || ex.file} onClick={() => pick(ex)}>
+                    {ex.title}
+                  </button>
+                </>
               )}
             </For>
           </Show>

@@ -1,7 +1,7 @@
 // The expanded operation graph (engine.opGraph) and what reads it: one node per plan step,
 // the engine's own numbers on every node and edge, the breakdown's terms summing to each
 // cell's gradient, and step-through reaching the full gradients — on every example sheet.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/engine';
@@ -10,9 +10,10 @@ import { addValues } from '../../../src/engine/tensor/kernels';
 import type { Value } from '../../../src/engine/tensor/value';
 import { cellBreakdown } from '../../../src/ui/kernel/breakdown';
 import { createStepThrough } from '../../../src/ui/kernel/step-through';
+import { EXAMPLES_DIR, exampleFiles } from '../../example-files';
 
-const dir = join(__dirname, '..', '..', '..', 'examples');
-const files = readdirSync(dir).filter((f) => /^\d+.*\.json$/.test(f)).sort();
+const dir = EXAMPLES_DIR;
+const files = exampleFiles();
 
 function load(file: string): Engine {
   const engine = createEngine();
