@@ -5,18 +5,19 @@
 // naming (names.ts), change sets (changes.ts), loading and saving (sheet/load.ts), reverse
 // passes, numgrad and the gradient check (eval/gradients.ts), and the plan (eval/plan.ts).
 // The engine never renders and never imports UI code.
-import { type Cell, createCellStore, emptyError, toCellError } from './cell';
+import { type Cell, createCellStore, emptyError, label, toCellError } from './cell';
 import { type ChangeSet, createChangeLog } from './changes';
 import type { CellError } from './errors';
 import { createCellCompiler, createNameTable } from './eval/compile-cell';
 import { type ForwardEnv, runForward } from './eval/forward';
-import { GRADIENT_CHECK_TOL, type GradientCheck, type Gradients, createGradients } from './eval/gradients';
+import { GRADIENT_CHECK_TOL, type GradientCheck, type GradientGraph, type Gradients, type Tape, createGradients } from './eval/gradients';
 import { type Plan, buildPlan } from './eval/plan';
 import { type Contribution, type Traced, cellPlanSource, contributions, traceLoss } from './eval/plan-source';
 import { compareAddresses, isAddress } from './formula/address';
 import { createEdges } from './graph/edges';
 import { type Slicer, createScheduler } from './graph/scheduler';
 import { type NameResult, setCellName } from './names';
+import type { CheckMeta } from './ops/define';
 import { createRegistry, type Registry } from './ops/registry';
 import type { SheetDoc } from './sheet/document';
 import { cellsToDoc, loadCells } from './sheet/load';
@@ -40,8 +41,8 @@ export interface CellView {
   /** ∂L/∂cell for the loss in use, null when the cell is not upstream of it. */
   grad: Value | null;
   shape: [number, number] | null;
-  /** For check cells: the verdict and relative error. */
-  check: { pass: boolean; relErr: number; tol: number } | null;
+  /** For check cells: the verdict, relative error, how to read it, and a kink numgrad straddled. */
+  check: CheckMeta | null;
   /** True when the formula calls check(): a cell that graders count. */
   isCheck: boolean;
   /** True when the cell holds a parameter value (trained weights) instead of its formula's result. */
@@ -139,17 +140,36 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const c = cells[id];
       return c.error ?? (c.value as Value);
     },
-    gradient(kind, loss, wrt) {
-      return kind === 'grad' ? gradients.gradValue(loss, wrt) : gradients.numgrad(loss, wrt);
+    gradient(kind, loss, wrt, onKink) {
+      return kind === 'grad' ? gradients.gradValue(loss, wrt) : gradients.numgrad(loss, wrt, onKink);
     },
+    kinkOf: (id) => cells[id].meta.kink ?? null,
     label: (id) => cells[id].at,
   };
-  const gradients = createGradients({ cells, env, structureVersion: () => edges.version(), now: () => slicer!.now() });
+  // The reverse pass reads the cells through this narrow view only. A cell record already has
+  // the shape of a Tape, so handing it out costs no allocation in the pass's hot loop.
+  const graph: GradientGraph = {
+    size: () => cells.length,
+    deps: (id) => cells[id].deps,
+    users: (id) => cells[id].users,
+    at: (id) => cells[id].at,
+    label: (id) => label(cells[id]),
+    value: (id) => cells[id].value,
+    error: (id) => cells[id].error,
+    version: (id) => cells[id].version,
+    formula: (id) => (cells[id].prog !== null && cells[id].param === null ? (cells[id] as Tape) : null),
+    tape(id) {
+      const c = cells[id];
+      return c.prog !== null && c.param === null && !c.error && c.slots.length === c.prog.instrs.length ? (c as Tape) : null;
+    },
+    isParam: (id) => cells[id].param !== null,
+  };
+  const gradients = createGradients({ graph, env, structureVersion: () => edges.version(), now: () => slicer!.now() });
 
   function evaluate(c: Cell): void {
     evaluations++;
     c.version++;
-    if (c.meta.check) c.meta = {};
+    if (c.meta.check || c.meta.kink) c.meta = {};
     if (c.param !== null) {
       c.value = c.param;
       c.error = null;
@@ -196,7 +216,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         }
       },
       before(id) {
-        const run = gradients.staleBackward(cells[id]);
+        const run = gradients.staleBackward(id);
         return run && { step: (deadline) => gradients.stepBackward(run, deadline), finish: () => void gradients.finishBackward(run) };
       },
       changed: changes.changed,
