@@ -17,7 +17,7 @@ import { compareAddresses, isAddress } from './formula/address';
 import { createEdges } from './graph/edges';
 import { type Slicer, createScheduler } from './graph/scheduler';
 import { type NameResult, setCellName } from './names';
-import type { CheckMeta } from './ops/define';
+import type { CheckMeta, Kink } from './ops/define';
 import { createRegistry, type Registry } from './ops/registry';
 import type { SheetDoc } from './sheet/document';
 import { cellsToDoc, loadCells } from './sheet/load';
@@ -43,6 +43,8 @@ export interface CellView {
   shape: [number, number] | null;
   /** For check cells: the verdict, relative error, how to read it, and a kink numgrad straddled. */
   check: CheckMeta | null;
+  /** For a cell computed from numgrad(…): the kink its finite differences straddled, if any. */
+  kink: Kink | null;
   /** True when the formula calls check(): a cell that graders count. */
   isCheck: boolean;
   /** True when the cell holds a parameter value (trained weights) instead of its formula's result. */
@@ -288,7 +290,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return {
       at: c.at, name: c.name, formula: c.formula, note: c.note,
       value: v, error: c.error, grad: g === undefined ? null : g, shape,
-      check: c.meta.check ?? null, isCheck: isCheckCell(c), isParameter: c.param !== null,
+      check: c.meta.check ?? null, kink: c.meta.kink ?? null, isCheck: isCheckCell(c), isParameter: c.param !== null,
     };
   }
 
