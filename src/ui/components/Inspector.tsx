@@ -4,7 +4,8 @@ import { For, Show, createMemo } from 'solid-js';
 import { formatNumber } from '../../engine/format-value';
 import type { Matrix, Value } from '../../engine/tensor/value';
 import type { Controller } from '../controller';
-import { checkText, isFiniteVal, shapeLabel } from '../kernel/cell-text';
+import { kinkText } from '../../engine/ops/verify';
+import { checkReading, checkText, isFiniteVal, shapeLabel } from '../kernel/cell-text';
 import { breakdown } from '../kernel/explain';
 import { posOf } from '../kernel/selection';
 import { Heatmap } from './Heatmap';
@@ -79,6 +80,11 @@ export function Inspector(props: { ctl: Controller }) {
         <Show when={v()?.check}>
           <dt>Check</dt>
           <dd class={v()!.check!.pass ? 'check-pass' : 'check-fail'}>{checkText(v()!)} (tolerance {formatNumber(v()!.check!.tol, 2)})</dd>
+          <dd class={`reading ${v()!.check!.reading.level}`}>{checkReading(v()!)}</dd>
+        </Show>
+        <Show when={v()?.kink}>
+          <dt>Numgrad</dt>
+          <dd class="reading suspect">{kinkText(v()!.kink!)}</dd>
         </Show>
       </dl>
       <Show when={v()?.error}>
