@@ -3,7 +3,9 @@
 // backward and *adding* what it sends to the cells it reads (forks sum). Passes are cached
 // per loss while the loss's version holds, and resumable so a sliced recompute can spread
 // them over slices. numgrad (central differences) and the whole-sheet gradient check live
-// here too, next to what they check.
+// here too, next to what they check; both notice a difference that straddles a kink. The
+// cells are read through GradientGraph, a narrow view the engine provides: nothing here
+// touches the engine's cell records.
 import { toCellError } from '../errors';
 import { compareAddresses } from '../formula/address';
 import { Marks, reach } from '../graph/order';
@@ -377,9 +379,11 @@ export function createGradients(host: GradientHost) {
     const slots: Value[] = [];
     // The kinked instructions of each path cell (most have none), found once per function.
     const sitesAt: (KinkSite[] | null)[] = path.map((id) => {
-      const f = graph.formula(id);
+      const instrs = graph.formula(id)?.prog.instrs ?? [];
       let out: KinkSite[] | null = null;
-      if (f !== null) f.prog.instrs.forEach((it, i) => it.t === 'op' && it.op!.kink && (out ??= []).push({ instr: i, signs: null, pass: -1 }));
+      for (let i = 0; i < instrs.length; i++) {
+        if (instrs[i].op?.kink) (out ??= []).push({ instr: i, signs: null, pass: -1 });
+      }
       return out;
     });
     let straddled: Kink | null = null;
