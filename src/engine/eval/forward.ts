@@ -31,10 +31,6 @@ export function runForward(prog: Program, links: readonly number[], slots: Value
   // The kink each slot carries from a numgrad, allocated only once one is met: a check of
   // numgrad(…) (directly, or through arithmetic or another cell) reads it as ctx.kink.
   let kinks: (Kink | null)[] | null = null;
-  const carry = (i: number, k: Kink) => {
-    if (kinks === null) kinks = new Array<Kink | null>(ins.length).fill(null);
-    kinks[i] = k;
-  };
   for (let i = 0; i < ins.length; i++) {
     const it = ins[i];
     let v: Value;
@@ -48,7 +44,7 @@ export function runForward(prog: Program, links: readonly number[], slots: Value
         if (typeof r !== 'number' && !(r instanceof Matrix)) throw new UpstreamError(upstream(r, env.label(id)));
         v = r;
         const k = env.kinkOf?.(id);
-        if (k) carry(i, k);
+        if (k) (kinks ??= noKinks(ins.length))[i] = k;
         break;
       }
       case 'range': {
@@ -98,13 +94,22 @@ export function runForward(prog: Program, links: readonly number[], slots: Value
         break;
       }
       case 'grad':
-      case 'numgrad':
-        v = env.gradient(it.t, links[it.loss], it.wrt < 0 ? -1 : links[it.wrt], (k) => carry(i, k));
+        v = env.gradient(it.t, links[it.loss], it.wrt < 0 ? -1 : links[it.wrt]);
         break;
+      case 'numgrad': {
+        let found: Kink | null = null;
+        v = env.gradient(it.t, links[it.loss], it.wrt < 0 ? -1 : links[it.wrt], (k) => (found = k));
+        if (found) (kinks ??= noKinks(ins.length))[i] = found;
+        break;
+      }
     }
     slots[i] = typeof v === 'number' ? v : normalize(v);
   }
   const last = kinks === null ? null : (kinks as (Kink | null)[])[ins.length - 1];
   if (last) meta.kink = last;
   return slots[ins.length - 1];
+}
+
+function noKinks(n: number): (Kink | null)[] {
+  return new Array<Kink | null>(n).fill(null);
 }
