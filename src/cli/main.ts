@@ -127,7 +127,7 @@ function checkCommand(engine: Engine, io: Io): number {
     const what = c.error
       ? `#${c.error.kind}: ${c.error.message}`
       : c.check
-        ? `relative error ${formatNumber(c.check.relErr, 3)}`
+        ? `relative error ${formatNumber(c.check.relErr, 3)}: ${c.check.reading.text}`
         : 'no verdict';
     io.out(`${ok ? '✓' : '✗'} ${c.at}${c.name ? ` ${c.name}` : ''}  ${c.formula}  (${what})`);
   }
@@ -140,7 +140,7 @@ function checkCommand(engine: Engine, io: Io): number {
     }
     g.pass ? passed++ : failed++;
     // Failures first, then the worst: with one comparison rule, ✓ means every number here ≤ tolerance.
-    const worst = g.rows.slice(0, 5).map((r) => `${r.at} ${formatNumber(r.relErr, 3)}${r.ok ? '' : ' ✗'}`).join(', ');
+    const worst = g.rows.slice(0, 5).map((r) => `${r.at} ${formatNumber(r.relErr, 3)}${r.kink ? ` (${r.kink.entries} entries straddle a kink of ${r.kink.op} in ${r.kink.cell})` : ''}${r.ok ? '' : ' ✗'}`).join(', ');
     const s = g.sampled!;
     const cellsPart = s.cells === s.of ? `${s.cells} cells` : `${s.cells} of ${s.of} cells (a seeded sample)`;
     io.out(`${g.pass ? '✓' : '✗'} ${title}: ${cellsPart}, ${s.entries} entries against finite differences (at most ${CHECK_ENTRIES_PER_CELL} seeded entries per cell), worst relative errors: ${worst || 'none'} (tolerance ${formatNumber(g.tol, 3)})`);

@@ -10,7 +10,7 @@ import { type ChangeSet, createChangeLog } from './changes';
 import type { CellError } from './errors';
 import { createCellCompiler, createNameTable } from './eval/compile-cell';
 import { type ForwardEnv, runForward } from './eval/forward';
-import { GRADIENT_CHECK_TOL, type GradientCheck, type Gradients, createGradients } from './eval/gradients';
+import { GRADIENT_CHECK_TOL, type GradientCheck, type GradientGraph, type Gradients, type Tape, createGradients } from './eval/gradients';
 import { type Plan, buildPlan, createPlanRunner } from './eval/plan';
 import { type Contribution, type Traced, cellPlanSource, contributions, traceLoss } from './eval/plan-source';
 import { type OpGraph, buildOpGraph, emptyOpGraph } from './explain/op-graph';
@@ -18,6 +18,7 @@ import { compareAddresses, isAddress } from './formula/address';
 import { createEdges } from './graph/edges';
 import { type Slicer, createScheduler } from './graph/scheduler';
 import { type NameResult, setCellName } from './names';
+import type { CheckMeta, Kink } from './ops/define';
 import { createRegistry, type Registry } from './ops/registry';
 import type { SheetDoc } from './sheet/document';
 import { cellsToDoc, loadCells } from './sheet/load';
@@ -44,8 +45,10 @@ export interface CellView {
   /** ∂L/∂cell for the loss in use, null when the cell is not upstream of it. */
   grad: Value | null;
   shape: [number, number] | null;
-  /** For check cells: the verdict and relative error. */
-  check: { pass: boolean; relErr: number; tol: number } | null;
+  /** For check cells: the verdict, relative error, how to read it, and a kink numgrad straddled. */
+  check: CheckMeta | null;
+  /** For a cell computed from numgrad(…): the kink its finite differences straddled, if any. */
+  kink: Kink | null;
   /** True when the formula calls check(): a cell that graders count. */
   isCheck: boolean;
   /** True when the cell holds a parameter value (trained weights) instead of its formula's result. */
@@ -162,9 +165,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const c = cells[id];
       return c.error ?? (c.value as Value);
     },
-    gradient(kind, loss, wrt) {
-      return kind === 'grad' ? gradients.gradValue(loss, wrt) : gradients.numgrad(loss, wrt);
+    gradient(kind, loss, wrt, onKink) {
+      return kind === 'grad' ? gradients.gradValue(loss, wrt) : gradients.numgrad(loss, wrt, onKink);
     },
+    kinkOf: (id) => cells[id].meta.kink ?? null,
     label: (id) => cells[id].at,
     step: () => train.step,
     optimizer(op, loss, hyper) {
@@ -186,12 +190,30 @@ export function createEngine(options: EngineOptions = {}): Engine {
   function volatileIds(): number[] {
     return cells.filter((c) => c.prog !== null && c.prog.instrs.some((it) => it.t === 'op' && it.op!.volatile === true)).map((c) => c.id);
   }
-  const gradients = createGradients({ cells, env, structureVersion: () => edges.version(), now: () => slicer!.now() });
+  // The reverse pass reads the cells through this narrow view only. A cell record already has
+  // the shape of a Tape, so handing it out costs no allocation in the pass's hot loop.
+  const graph: GradientGraph = {
+    size: () => cells.length,
+    deps: (id) => cells[id].deps,
+    users: (id) => cells[id].users,
+    at: (id) => cells[id].at,
+    label: (id) => label(cells[id]),
+    value: (id) => cells[id].value,
+    error: (id) => cells[id].error,
+    version: (id) => cells[id].version,
+    formula: (id) => (cells[id].prog !== null && cells[id].param === null ? (cells[id] as Tape) : null),
+    tape(id) {
+      const c = cells[id];
+      return c.prog !== null && c.param === null && !c.error && c.slots.length === c.prog.instrs.length ? (c as Tape) : null;
+    },
+    isParam: (id) => cells[id].param !== null,
+  };
+  const gradients = createGradients({ graph, env, structureVersion: () => edges.version(), now: () => slicer!.now() });
 
   function evaluate(c: Cell): void {
     evaluations++;
     c.version++;
-    if (c.meta.check) c.meta = {};
+    if (c.meta.check || c.meta.kink) c.meta = {};
     if (c.param !== null) {
       c.value = c.param;
       c.error = null;
@@ -239,7 +261,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         }
       },
       before(id) {
-        const run = gradients.staleBackward(cells[id]);
+        const run = gradients.staleBackward(id);
         return run && { step: (deadline) => gradients.stepBackward(run, deadline), finish: () => void gradients.finishBackward(run) };
       },
       changed: changes.changed,
@@ -315,7 +337,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return {
       at: c.at, name: c.name, formula: c.formula, note: c.note,
       value: v, error: c.error, grad: g === undefined ? null : g, shape,
-      check: c.meta.check ?? null, isCheck: isCheckCell(c), isParameter: isParamCell(c),
+      check: c.meta.check ?? null, kink: c.meta.kink ?? null, isCheck: isCheckCell(c), isParameter: isParamCell(c),
     };
   }
 

@@ -8,6 +8,8 @@ import { checkSentence, isFiniteVal, shapeLabel } from '../kernel/cell-text';
 import { Breakdown } from './Breakdown';
 import { Heatmap, Legend, maxAbsOf } from './Heatmap';
 import { AnswerToggle } from './AnswerToggle';
+import { kinkText } from '../../engine/ops/verify';
+import { checkReading } from '../kernel/cell-text';
 
 const MAX_TABLE_ROWS = 200;
 const MAX_TABLE_COLS = 60;
@@ -111,6 +113,11 @@ export function Inspector(props: { ctl: Controller }) {
         <Show when={v()?.check}>
           <dt>Check</dt>
           <dd class={v()!.check!.pass ? 'check-pass' : 'check-fail'}>{checkSentence(v()!)} (tolerance {formatNumber(v()!.check!.tol, 2)})</dd>
+          <dd class={`reading ${v()!.check!.reading.level}`}>{checkReading(v()!)}</dd>
+        </Show>
+        <Show when={v()?.kink}>
+          <dt>Numgrad</dt>
+          <dd class="reading suspect">{kinkText(v()!.kink!)}</dd>
         </Show>
       </dl>
       <AnswerToggle ctl={ctl} />
