@@ -5,7 +5,7 @@
 // (shapes, strides, the elementwise function) and the plan steps it implements.
 import type { OpContext, OpDef } from '../ops/define';
 import {
-  type Bin, type Orient, type Un, binaryInto, crossEntropyBackInto, crossEntropyInto, matmulInto,
+  type Bin, type Epilogue, type Orient, type Un, binaryInto, crossEntropyBackInto, crossEntropyInto, matmulInto,
   softmaxBackInto, softmaxInto, spreadInto, sumInto, transposeInto, unaryBackInto, unaryInto,
 } from '../tensor/inplace';
 import { Matrix, OpError, type Value, shapeOf, shapeText } from '../tensor/value';
@@ -61,9 +61,15 @@ export function bindCall(c: KernelCall, env: BindEnv): () => void {
   const r = (i: number) => b[c.reads[i]];
   switch (c.kernel) {
     case 'matmul': {
-      const X = r(0), W = r(1), bias = c.reads.length > 2 ? r(2) : null;
-      const m = A(c, 'm'), k = A(c, 'k'), n = A(c, 'n'), o = c.attrs.orient as Orient, relu = c.attrs.relu === true;
-      return () => matmulInto(out, X, W, m, k, n, o, acc, bias, relu);
+      // reads [A, B, bias?, mask?], writes [out, colsum?]: the epilogue's buffers (inplace.ts Epilogue).
+      const X = r(0), W = r(1);
+      let at = 2;
+      const bias = c.attrs.bias === true ? r(at++) : null;
+      const mask = c.attrs.mask === true ? r(at++) : null;
+      const colsum = c.attrs.colsum === true ? b[c.writes[1]] : null;
+      const ep: Epilogue = { bias, relu: c.attrs.relu === true, mask, colsum, colsumAcc: c.attrs.colsumAcc === true };
+      const m = A(c, 'm'), k = A(c, 'k'), n = A(c, 'n'), o = c.attrs.orient as Orient;
+      return () => matmulInto(out, X, W, m, k, n, o, acc, ep);
     }
     case 'binary': {
       const X = r(0), Y = r(c.reads.length > 1 ? 1 : 0), op = c.attrs.op as Bin;
@@ -208,7 +214,7 @@ export function describeCall(c: KernelCall, info: readonly BufferInfo[], stepOps
   const what = (() => {
     const a = c.attrs;
     switch (c.kernel) {
-      case 'matmul': return `matmul_${a.orient}` + (c.reads.length > 2 ? '+bias' : '') + (a.relu ? '+relu' : '');
+      case 'matmul': return `matmul_${a.orient}` + (a.bias ? '+bias' : '') + (a.relu ? '+relu' : '') + (a.mask ? '+relu_mask' : '') + (a.colsum ? (a.colsumAcc ? '+colsum_acc' : '+colsum') : '');
       case 'binary': case 'unary': return String(a.op ?? a.f);
       case 'unary_back': return `${a.f}_back`;
       case 'sum': return a.div === 1 ? `sum${a.axis === -1 ? '' : `_axis${a.axis}`}` : `mean${a.axis === -1 ? '' : `_axis${a.axis}`}`;

@@ -158,7 +158,7 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
           const last = relu ?? add;
           const from = relu ? [k, addK!, reluK!] : [k, addK!];
           for (const f of from) fused.add(f);
-          forwardCalls.push({ kernel: 'matmul', writes: [valueOf(last.out)], reads: [valueOf(a[0]), valueOf(a[1]), valueOf(bias)], acc: false, attrs: { m, k: kk, n, orient: 'nn', relu: relu !== null }, steps: from, cell: last.cell });
+          forwardCalls.push({ kernel: 'matmul', writes: [valueOf(last.out)], reads: [valueOf(a[0]), valueOf(a[1]), valueOf(bias)], acc: false, attrs: { m, k: kk, n, orient: 'nn', bias: true, relu: relu !== null }, steps: from, cell: last.cell });
           continue;
         }
         emit('matmul', [valueOf(a[0]), valueOf(a[1])], { m, k: kk, n, orient: 'nn' });
@@ -306,6 +306,7 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
     }
   }
   for (const w of wanted) gradOf(w);
+  fuseBackward(backwardCalls);
 
   // ---------- binding ----------
   const stats = { generic: 0 };
@@ -368,6 +369,44 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
       return ['forward:', ...forwardCalls.map(line), 'backward:', ...backwardCalls.map(line)].join('\n');
     },
   };
+}
+
+const touches = (c: KernelCall, buf: number) => c.writes.includes(buf) || c.reads.includes(buf);
+
+/**
+ * Fold into a matrix product the in-place ReLU adjoint of what it wrote and then the column
+ * sums of that (a broadcast bias's adjoint): δ = (g·Wᵀ) ⊙ [y > 0] and Σ_rows δ in the product's
+ * own sweep. Calls in between must not touch the buffers involved (so moving them up is exact).
+ */
+function fuseBackward(calls: KernelCall[]): void {
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i];
+    if (c.kernel !== 'matmul' || c.acc || c.reads.length !== 2) continue;
+    const B = c.writes[0], m = Number(c.attrs.m), n = Number(c.attrs.n);
+    const nextTouching = (from: number, buf: number) => {
+      for (let j = from; j < calls.length; j++) if (touches(calls[j], buf)) return j;
+      return -1;
+    };
+    let t = nextTouching(i + 1, B);
+    const r = t >= 0 ? calls[t] : null;
+    if (r && r.kernel === 'unary_back' && r.attrs.f === 'relu' && !r.acc && r.writes[0] === B && r.reads[0] === B) {
+      c.attrs.mask = true;
+      c.reads.push(r.reads[2]);
+      c.steps.push(...r.steps);
+      calls.splice(t, 1);
+      t = nextTouching(i + 1, B);
+    }
+    const s = t >= 0 ? calls[t] : null;
+    const colsum = s && s.kernel === 'binary' && s.attrs.op === 'copy' && s.reads.length === 1 && s.writes[0] !== B
+      && s.attrs.ors === 0 && s.attrs.ocs === 1 && s.attrs.r === m && s.attrs.c === n && s.attrs.ars === n && s.attrs.acs === 1;
+    if (colsum && !calls.slice(i + 1, t).some((x) => touches(x, s.writes[0]))) {
+      c.attrs.colsum = true;
+      c.attrs.colsumAcc = s.acc;
+      c.writes.push(s.writes[0]);
+      c.steps.push(...s.steps);
+      calls.splice(t, 1);
+    }
+  }
 }
 
 /** Strides of an r×c operand in the broadcast index space (0 along an axis of length 1). */

@@ -23,36 +23,111 @@ function finiteOf(n: number): Uint8Array {
 }
 
 /**
- * out (m×n) (+)= op(A)·op(B) over the inner size k.
- * - 'nn': A m×k, B k×n;  'tn': A stored k×m (out = Aᵀ·B), B k×n;  'nt': A m×k, B stored n×k (out = A·Bᵀ).
- * - `bias` (1×n, 'nn' only, not with acc) starts each row; `relu` clamps each finished row
- *   (relu(x) keeps NaN: x ≤ 0 ? 0 : x): the fused `relu(A @ B + b)` of a layer.
- * Zeros of A (ReLU outputs) are skipped where the matching row of B is finite (0·∞ must stay NaN).
+ * What a matrix product does to each finished row of its result, so that a layer's bias,
+ * ReLU, ReLU adjoint and bias adjoint need no pass of their own (only without `acc`):
+ * - `bias` (1×n) is added to each row (after the product: (A·B) + b, as the unfused add);
+ * - `relu` then clamps (relu(x) keeps NaN: x ≤ 0 ? 0 : x);
+ * - `mask` (m×n, a ReLU's output y) keeps the entry where y > 0, g·0 where y = 0, NaN where y is NaN (relu's adjoint);
+ * - `colsum` (1×n) receives the column sums of the result (a broadcast bias's adjoint), added when `colsumAcc`.
+ */
+export interface Epilogue {
+  bias: Float64Array | null;
+  relu: boolean;
+  mask: Float64Array | null;
+  colsum: Float64Array | null;
+  colsumAcc: boolean;
+}
+
+export const NO_EPILOGUE: Epilogue = Object.freeze({ bias: null, relu: false, mask: null, colsum: null, colsumAcc: false });
+
+function epilogueRow(out: Float64Array, i: number, n: number, ep: Epilogue): void {
+  const o = i * n;
+  const { bias, mask, colsum } = ep;
+  if (bias !== null) for (let j = 0; j < n; j++) out[o + j] += bias[j];
+  // Math.max(x, 0) is relu exactly (NaN stays NaN, −0 becomes +0) and needs no branch.
+  if (ep.relu) for (let j = 0; j < n; j++) out[o + j] = Math.max(out[o + j], 0);
+  // A ReLU output y is +0, positive or NaN, so sign(y) is the mask 0 / 1 / NaN of relu's adjoint.
+  if (mask !== null) for (let j = 0; j < n; j++) out[o + j] *= Math.sign(mask[o + j]);
+  if (colsum !== null) for (let j = 0; j < n; j++) colsum[j] += out[o + j];
+}
+
+/**
+ * out (m×n) (+)= op(A)·op(B) over the inner size k, then the epilogue on each row.
+ * 'nn': A m×k, B k×n;  'tn': A stored k×m (out = Aᵀ·B), B k×n;  'nt': A m×k, B stored n×k (out = A·Bᵀ).
+ * Groups of four products are skipped where their A entries are 0 (blank pixels) and the B
+ * rows finite, so 0·∞ still gives NaN; single zeros are not (a branch per entry costs more).
  */
 export function matmulInto(
   out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number,
-  orient: Orient, acc: boolean, bias: Float64Array | null = null, relu = false,
+  orient: Orient, acc: boolean, ep: Epilogue = NO_EPILOGUE,
 ): void {
-  if (orient === 'nn') nn(out, A, B, m, k, n, acc, bias);
+  if (ep.colsum !== null && !ep.colsumAcc) ep.colsum.fill(0, 0, n);
+  const rows = ep.bias !== null || ep.relu || ep.mask !== null || ep.colsum !== null;
+  if (orient === 'nt' && k <= 4 && !acc) {
+    ntShort(out, A, B, m, k, n, ep); // epilogue in its one sweep
+    return;
+  }
+  if (orient === 'nn' && k <= 4 && !acc && ep.mask === null && ep.colsum === null) {
+    nnShort(out, A, B, m, k, n, ep.bias, ep.relu);
+    return;
+  }
+  if (orient === 'nn') nn(out, A, B, m, k, n, acc);
   else if (orient === 'tn') tn(out, A, B, m, k, n, acc);
   else nt(out, A, B, m, k, n, acc);
-  if (relu) for (let i = 0; i < m * n; i++) { const x = out[i]; out[i] = x <= 0 ? 0 : x; }
+  if (rows) for (let i = 0; i < m; i++) epilogueRow(out, i, n, ep);
 }
 
-/** finite[p] = 1 when row p (n entries from p·n) of B is all finite. */
-function finiteRows(B: Float64Array, rows: number, n: number): Uint8Array {
-  const f = finiteOf(rows);
+/** out = relu?((A·B) + bias?) with k ≤ 4 (a first layer over 2-D points), B padded to 4 rows, in one sweep. */
+function nnShort(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number, bias: Float64Array | null, relu: boolean): void {
+  const T = scratchOf(4 * n);
+  T.set(B.subarray(0, k * n));
+  T.fill(0, k * n, 4 * n);
+  for (let i = 0; i < m; i++) {
+    const co = i * n, ao = i * k;
+    const a0 = A[ao], a1 = k > 1 ? A[ao + 1] : 0, a2 = k > 2 ? A[ao + 2] : 0, a3 = k > 3 ? A[ao + 3] : 0;
+    if (bias !== null && relu) for (let j = 0; j < n; j++) out[co + j] = Math.max(a0 * T[j] + a1 * T[n + j] + a2 * T[2 * n + j] + a3 * T[3 * n + j] + bias[j], 0);
+    else if (bias !== null) for (let j = 0; j < n; j++) out[co + j] = a0 * T[j] + a1 * T[n + j] + a2 * T[2 * n + j] + a3 * T[3 * n + j] + bias[j];
+    else for (let j = 0; j < n; j++) out[co + j] = a0 * T[j] + a1 * T[n + j] + a2 * T[2 * n + j] + a3 * T[3 * n + j];
+    if (relu && bias === null) for (let j = 0; j < n; j++) out[co + j] = Math.max(out[co + j], 0);
+  }
+}
+
+/** out = A·Bᵀ with k ≤ 4 (the classes of δ·Wᵀ), Bᵀ padded to 4 rows, the ReLU mask and column sums applied as each entry is made. */
+function ntShort(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number, ep: Epilogue): void {
+  const T = scratchOf(4 * n);
+  for (let j = 0; j < n; j++) for (let p = 0; p < 4; p++) T[p * n + j] = p < k ? B[j * k + p] : 0;
+  const { mask, colsum, bias } = ep;
+  const plain = mask === null && colsum === null && bias === null && !ep.relu;
+  for (let i = 0; i < m; i++) {
+    const co = i * n, ao = i * k;
+    const a0 = A[ao], a1 = k > 1 ? A[ao + 1] : 0, a2 = k > 2 ? A[ao + 2] : 0, a3 = k > 3 ? A[ao + 3] : 0;
+    if (mask !== null && colsum !== null && bias === null && !ep.relu) {
+      for (let j = 0; j < n; j++) {
+        const v = (a0 * T[j] + a1 * T[n + j] + a2 * T[2 * n + j] + a3 * T[3 * n + j]) * Math.sign(mask[co + j]);
+        out[co + j] = v;
+        colsum[j] += v;
+      }
+    } else {
+      for (let j = 0; j < n; j++) out[co + j] = a0 * T[j] + a1 * T[n + j] + a2 * T[2 * n + j] + a3 * T[3 * n + j];
+      if (!plain) epilogueRow(out, i, n, ep);
+    }
+  }
+}
+
+/** finite[p] = 1 when row p (n entries from p·n) of B is all finite; rows past `rows` (padding) count as finite. */
+function finiteRows(B: Float64Array, rows: number, n: number, padTo: number): Uint8Array {
+  const f = finiteOf(padTo);
   for (let p = 0; p < rows; p++) {
     let s = 0;
     const o = p * n;
     for (let j = 0; j < n; j++) s += B[o + j] * 0; // NaN exactly when some entry is ±∞ or NaN
     f[p] = s === 0 ? 1 : 0;
   }
+  for (let p = rows; p < padTo; p++) f[p] = 1;
   return f;
 }
 
-function nn(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number, acc: boolean, bias: Float64Array | null): void {
-  const fin = finiteRows(B, k, n);
+function nn(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number, acc: boolean): void {
   if (n <= 4 && k >= 8) {
     // Narrow results (class scores): one pass over the long dimension fills all n columns.
     const B4 = scratchOf(k * 4);
@@ -61,42 +136,36 @@ function nn(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: n
       const ao = i * k;
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       for (let p = 0; p < k; p++) {
-        const av = A[ao + p];
-        if (av === 0 && fin[p] === 1) continue;
-        const q = p * 4;
+        const av = A[ao + p], q = p * 4;
         s0 += av * B4[q]; s1 += av * B4[q + 1]; s2 += av * B4[q + 2]; s3 += av * B4[q + 3];
       }
       const o = i * n;
       if (acc) {
         out[o] += s0; if (n > 1) out[o + 1] += s1; if (n > 2) out[o + 2] += s2; if (n > 3) out[o + 3] += s3;
-      } else if (bias !== null) {
-        // the sum first, then the bias: (A·B) + b as the unfused add computes it
-        out[o] = s0 + bias[0]; if (n > 1) out[o + 1] = s1 + bias[1]; if (n > 2) out[o + 2] = s2 + bias[2]; if (n > 3) out[o + 3] = s3 + bias[3];
       } else {
         out[o] = s0; if (n > 1) out[o + 1] = s1; if (n > 2) out[o + 2] = s2; if (n > 3) out[o + 3] = s3;
       }
     }
     return;
   }
-  // i-k-j: each row of out is an accumulator swept by rows of B, two at a time.
+  // i-k-j, four rows of B per sweep of a row of out.
+  const fin = finiteRows(B, k, n, k + 3);
   for (let i = 0; i < m; i++) {
     const co = i * n, ao = i * k;
-    if (!acc) for (let j = 0; j < n; j++) out[co + j] = 0;
-    let p = 0;
-    for (; p + 1 < k; p += 2) {
-      const a0 = A[ao + p], a1 = A[ao + p + 1];
-      const z0 = a0 === 0 && fin[p] === 1, z1 = a1 === 0 && fin[p + 1] === 1;
-      const b0 = p * n, b1 = b0 + n;
-      if (z0 && z1) continue;
-      if (z0) for (let j = 0; j < n; j++) out[co + j] += a1 * B[b1 + j];
-      else if (z1) for (let j = 0; j < n; j++) out[co + j] += a0 * B[b0 + j];
-      else for (let j = 0; j < n; j++) out[co + j] += a0 * B[b0 + j] + a1 * B[b1 + j];
+    let started = acc;
+    for (let p = 0; p < k; p += 4) {
+      const q = k - p; // rows left: 1, 2, 3 or ≥ 4
+      const a0 = A[ao + p], a1 = q > 1 ? A[ao + p + 1] : 0, a2 = q > 2 ? A[ao + p + 2] : 0, a3 = q > 3 ? A[ao + p + 3] : 0;
+      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0 && fin[p] + fin[p + 1] + fin[p + 2] + fin[p + 3] === 4) continue;
+      const b0 = p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
+      if (!started) out.fill(0, co, co + n);
+      started = true;
+      if (q >= 4) for (let j = 0; j < n; j++) out[co + j] += a0 * B[b0 + j] + a1 * B[b1 + j] + a2 * B[b2 + j] + a3 * B[b3 + j];
+      else if (q === 3) for (let j = 0; j < n; j++) out[co + j] += a0 * B[b0 + j] + a1 * B[b1 + j] + a2 * B[b2 + j];
+      else if (q === 2) for (let j = 0; j < n; j++) out[co + j] += a0 * B[b0 + j] + a1 * B[b1 + j];
+      else for (let j = 0; j < n; j++) out[co + j] += a0 * B[b0 + j];
     }
-    if (p < k) {
-      const a0 = A[ao + p];
-      if (!(a0 === 0 && fin[p] === 1)) for (let j = 0, b0 = p * n; j < n; j++) out[co + j] += a0 * B[b0 + j];
-    }
-    if (bias !== null) for (let j = 0; j < n; j++) out[co + j] += bias[j];
+    if (!started) out.fill(0, co, co + n);
   }
 }
 
@@ -108,11 +177,8 @@ function tn(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: n
     for (let p = 0; p < k; p++) {
       const bo = p * n, ao = p * m;
       const b0 = B[bo], b1 = n > 1 ? B[bo + 1] : 0, b2 = n > 2 ? B[bo + 2] : 0, b3 = n > 3 ? B[bo + 3] : 0;
-      const finite = b0 * 0 + b1 * 0 + b2 * 0 + b3 * 0 === 0;
       for (let i = 0; i < m; i++) {
-        const av = A[ao + i];
-        if (av === 0 && finite) continue;
-        const q = i * 4;
+        const av = A[ao + i], q = i * 4;
         C4[q] += av * b0; C4[q + 1] += av * b1; C4[q + 2] += av * b2; C4[q + 3] += av * b3;
       }
     }
@@ -122,21 +188,22 @@ function tn(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: n
     }
     return;
   }
-  const fin = finiteRows(B, k, n);
+  // Four shared rows at a time: each row of out takes four axpys in one sweep.
+  const fin = finiteRows(B, k, n, k + 3);
   if (!acc) out.fill(0, 0, m * n);
-  for (let p = 0; p < k; p++) {
-    const bo = p * n, ao = p * m;
-    const skip = fin[p] === 1;
-    let i = 0;
-    for (; i + 1 < m; i += 2) {
-      const a0 = A[ao + i], a1 = A[ao + i + 1];
-      const c0 = i * n, c1 = c0 + n;
-      if (!(a0 === 0 && skip)) for (let j = 0; j < n; j++) out[c0 + j] += a0 * B[bo + j];
-      if (!(a1 === 0 && skip)) for (let j = 0; j < n; j++) out[c1 + j] += a1 * B[bo + j];
-    }
-    if (i < m) {
-      const a0 = A[ao + i];
-      if (!(a0 === 0 && skip)) for (let j = 0, c0 = i * n; j < n; j++) out[c0 + j] += a0 * B[bo + j];
+  for (let p = 0; p < k; p += 4) {
+    const q = k - p; // rows left: 1, 2, 3 or ≥ 4
+    const a0o = p * m, a1o = a0o + m, a2o = a1o + m, a3o = a2o + m;
+    const b0 = p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
+    const allFinite = fin[p] + fin[p + 1] + fin[p + 2] + fin[p + 3] === 4;
+    for (let i = 0; i < m; i++) {
+      const a0 = A[a0o + i], a1 = q > 1 ? A[a1o + i] : 0, a2 = q > 2 ? A[a2o + i] : 0, a3 = q > 3 ? A[a3o + i] : 0;
+      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0 && allFinite) continue;
+      const co = i * n;
+      if (q >= 4) for (let j = 0; j < n; j++) out[co + j] += a0 * B[b0 + j] + a1 * B[b1 + j] + a2 * B[b2 + j] + a3 * B[b3 + j];
+      else if (q === 3) for (let j = 0; j < n; j++) out[co + j] += a0 * B[b0 + j] + a1 * B[b1 + j] + a2 * B[b2 + j];
+      else if (q === 2) for (let j = 0; j < n; j++) out[co + j] += a0 * B[b0 + j] + a1 * B[b1 + j];
+      else for (let j = 0; j < n; j++) out[co + j] += a0 * B[b0 + j];
     }
   }
 }
@@ -144,18 +211,19 @@ function tn(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: n
 function nt(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number, acc: boolean): void {
   // out (m×n) = A·Bᵀ, A m×k, B n×k.
   if (k < 8) {
-    // A short inner size (the 3 classes of δ·Wᵀ): Bᵀ into scratch, then rows of out as axpys.
-    const T = scratchOf(k * n);
+    // A short inner size (the 3 classes of δ·Wᵀ): Bᵀ into scratch padded to 4 or 8 rows, then
+    // each row of out in one sweep (padding rows are zeros, multiplied by zeros).
+    const k4 = (k + 3) & ~3;
+    const T = scratchOf(k4 * n);
     for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) T[p * n + j] = B[j * k + p];
-    const fin = finiteRows(T, k, n);
+    T.fill(0, k * n, k4 * n);
     for (let i = 0; i < m; i++) {
       const co = i * n, ao = i * k;
-      if (!acc) for (let j = 0; j < n; j++) out[co + j] = 0;
-      for (let p = 0; p < k; p++) {
-        const av = A[ao + p];
-        if (av === 0 && fin[p] === 1) continue;
-        const t = p * n;
-        for (let j = 0; j < n; j++) out[co + j] += av * T[t + j];
+      for (let p = 0; p < k4; p += 4) {
+        const a0 = A[ao + p], a1 = p + 1 < k ? A[ao + p + 1] : 0, a2 = p + 2 < k ? A[ao + p + 2] : 0, a3 = p + 3 < k ? A[ao + p + 3] : 0;
+        const t0 = p * n, t1 = t0 + n, t2 = t1 + n, t3 = t2 + n;
+        if (acc || p > 0) for (let j = 0; j < n; j++) out[co + j] += a0 * T[t0 + j] + a1 * T[t1 + j] + a2 * T[t2 + j] + a3 * T[t3 + j];
+        else for (let j = 0; j < n; j++) out[co + j] = a0 * T[t0 + j] + a1 * T[t1 + j] + a2 * T[t2 + j] + a3 * T[t3 + j];
       }
     }
     return;
@@ -249,7 +317,7 @@ function sigmoid(x: number): number {
 /** out = f(X) over n entries (out may be X). */
 export function unaryInto(f: Un, out: Float64Array, X: Float64Array, n: number): void {
   switch (f) {
-    case 'relu': for (let i = 0; i < n; i++) { const x = X[i]; out[i] = x <= 0 ? 0 : x; } break;
+    case 'relu': for (let i = 0; i < n; i++) out[i] = Math.max(X[i], 0); break; // NaN stays NaN, −0 becomes +0
     case 'neg': for (let i = 0; i < n; i++) out[i] = -X[i]; break;
     case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(X[i]); break;
     case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(X[i]); break;
@@ -262,12 +330,13 @@ export function unaryInto(f: Un, out: Float64Array, X: Float64Array, n: number):
 
 /**
  * out (+)= G · f'(x, y) over n entries (out may be G when not acc: the adjoint rewritten in place).
- * relu reads only y: y > 0 exactly where x > 0, y = 0 where x ≤ 0, NaN where x is NaN.
+ * relu reads only y: y > 0 exactly where x > 0, y = +0 where x ≤ 0, NaN where x is NaN.
  */
 export function unaryBackInto(f: Un, out: Float64Array, acc: boolean, G: Float64Array, X: Float64Array, Y: Float64Array, n: number): void {
   if (f === 'relu') {
-    if (acc) for (let i = 0; i < n; i++) { const y = Y[i], g = G[i]; out[i] += y > 0 ? g : y === 0 ? g * 0 : NaN; }
-    else for (let i = 0; i < n; i++) { const y = Y[i], g = G[i]; out[i] = y > 0 ? g : y === 0 ? g * 0 : NaN; }
+    // y is +0, positive or NaN (relu's output), so sign(y) is the mask 0 / 1 / NaN.
+    if (acc) for (let i = 0; i < n; i++) out[i] += G[i] * Math.sign(Y[i]);
+    else for (let i = 0; i < n; i++) out[i] = G[i] * Math.sign(Y[i]);
     return;
   }
   // One loop per function: the local derivative is the rule's, as in the ops' numeric VJPs.
