@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createEngine, type Engine } from '../src/engine/engine';
 import { Matrix, type Value } from '../src/engine/tensor/value';
 import { chainSheet, forkSheet, spiralSheet, type SpiralData } from './workloads';
+import { benchGemm } from './gemm';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -185,6 +186,7 @@ async function main(): Promise<void> {
     const target = r.target ? `≤ ${r.target} ms ${r.ours <= r.target ? '✓' : '✗'}` : r.note ?? '';
     console.log(`| ${r.workload} | ${fmt(r.ours)} | ${r.peer?.name ?? '–'} | ${r.peer ? fmt(r.peer.ms) : '–'} | ${ratio} | ${target}${r.target && r.note ? '; ' + r.note : ''} |`);
   }
+  benchGemm({ quick, withPeers });
   console.log(`\nnode ${process.version}, ${new Date().toISOString()}`);
 }
 

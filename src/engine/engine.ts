@@ -88,6 +88,8 @@ export interface Engine {
    * finite differences for every cell upstream of it, worst relative errors first.
    */
   gradientCheck(tol?: number): GradientCheck[];
+  /** Recompute every cell whose formula calls one of these ops: their data arrived (MNIST in the app). */
+  invalidateOps(names: readonly string[]): void;
   /** Run several edits, recomputing once at the end. */
   batch<T>(fn: () => T): T;
   load(doc: SheetDoc): void;
@@ -388,6 +390,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
         const lossId = lossCellOf(cells[gid])!;
         return { gradCell: cells[gid].at, loss: cells[lossId].at, tol, ...gradients.check(lossId, tol) };
       });
+    },
+
+    invalidateOps(names) {
+      for (const c of cells) if (c.prog?.instrs.some((i) => i.t === 'op' && names.includes(i.op!.name))) scheduler.markDirty(c.id);
+      scheduler.flush();
     },
 
     batch: scheduler.batch,

@@ -4,8 +4,11 @@
 // and kernels throw OpError; the evaluator catches it at the cell boundary (toCellError),
 // so nothing thrown for a bad cell ever crosses to another cell.
 
-/** Kinds of per-cell error, shown in the cell as #KIND. */
-export type ErrorKind = 'PARSE' | 'NAME' | 'SHAPE' | 'CYCLE' | 'VALUE' | 'SIZE' | 'REF' | 'ARG' | 'GRAD';
+/**
+ * Kinds of per-cell error, shown in the cell as #KIND. LOADING: data still on its way (MNIST
+ * digits in the app); the cell recomputes when they arrive.
+ */
+export type ErrorKind = 'PARSE' | 'NAME' | 'SHAPE' | 'CYCLE' | 'VALUE' | 'SIZE' | 'REF' | 'ARG' | 'GRAD' | 'LOADING';
 
 export interface CellError {
   kind: ErrorKind;

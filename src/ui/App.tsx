@@ -16,6 +16,8 @@ import { historyAction } from './kernel/keys';
 import { type StorageLike, WELCOME_KEY, createAutosaver, isShareHash } from './kernel/persistence';
 import { createWorkspace } from './kernel/workspace';
 import { createEngine, type Slicer } from '../engine/engine';
+import { createRegistry } from '../engine/ops/registry';
+import { MNIST_FILE, createMnistLoader, recomputeOnMnist } from './kernel/mnist-loader';
 
 export interface AppProps {
   /** Where the autosave lives (default: localStorage). */
@@ -42,7 +44,10 @@ export function App(props: AppProps) {
   const storage = props.storage === undefined ? defaultStorage() : props.storage;
   const hash = props.hash ?? (typeof location !== 'undefined' ? location.hash : '');
   const isFunction = (n: string) => ws.engine.registry.has(n);
-  const ws = createWorkspace({ engine: createEngine({ slicer: props.slicer }) });
+  // MNIST digits are fetched only when a sheet first calls an mnist_* op (kernel/mnist-loader.ts).
+  const mnist = createMnistLoader({ url: `${import.meta.env.BASE_URL}${MNIST_FILE}` });
+  const ws = createWorkspace({ engine: createEngine({ slicer: props.slicer, registry: createRegistry({ mnist: mnist.source }) }) });
+  onCleanup(recomputeOnMnist(mnist, ws.engine));
   const boot = props.doc ? { doc: props.doc, alert: null, firstRun: false, source: 'autosave' as const } : bootSheet(hash, storage, isFunction);
   // Title and notes come with the document; loading at start is not an undoable edit.
   ws.load(boot.doc, 'open');

@@ -9,6 +9,7 @@ import { type OpenResult, encodeShareHash, readSheetFile, shareUrl } from './ker
 import { type Pos, type Rect, type Selection, addressOf, addressesIn, moveSelection, rectOf, single } from './kernel/selection';
 import type { Workspace } from './kernel/workspace';
 import { CLIP_MIME } from './kernel/clipboard';
+import { pasteCsvData } from './kernel/csv-import';
 
 export interface Editing {
   at: string;
@@ -168,6 +169,7 @@ export function createController(ws: Workspace, bridge: Bridge): Controller {
       if (!d) {
         const text = dt?.getData('text/plain') ?? '';
         if (internalClip && (!text || text === clipToText(internalClip))) d = internalClip;
+        else if (text && pasteCsvData(ws, active(), text)) return; // comma/semicolon-separated numbers: one data cell
         else if (text) d = clipFromText(text);
       }
       if (!d) return;

@@ -73,3 +73,15 @@ describe('names spelled like addresses', () => {
     expect(e.get('B1')!.value).toBe(6.5);
   });
 });
+
+describe('constants', () => {
+  it('pi reads bare, as students write it, and as pi()', () => {
+    const e = createEngine();
+    e.setCell('A1', '2 * pi');
+    e.setCell('A2', 'pi()');
+    expect(e.get('A1')!.value).toBeCloseTo(2 * Math.PI, 15);
+    expect(e.get('A2')!.value).toBe(Math.PI);
+    e.setCell('A3', 'exp + 1');
+    expect(e.get('A3')!.error?.message).toContain('call it as exp(');
+  });
+});

@@ -291,6 +291,8 @@ export const NON_DIFFERENTIABLE = new Set([
   'heaviside', 'sign', 'size', 'targets', 'pi',
   // Data ops named in SPEC §2 (constants: no gradient), listed ahead so adding them does not need this file.
   'spiral', 'spiral_labels', 'xor', 'mnist',
+  'xor_labels', 'moons', 'moons_labels', 'circles', 'circles_labels',
+  'mnist_train', 'mnist_test', 'mnist_train_labels', 'mnist_test_labels', 'data',
 ]);
 
 

@@ -130,7 +130,10 @@ export function compile(expr: Expr, registry: Registry, resolve: Resolver, menti
       case 'slot':
         return e.slot;
       case 'ref': {
-        if (registry.has(e.name)) throw new OpError('NAME', `${e.name} is a function: call it as ${e.name}(…)`);
+        const constant = registry.get(e.name);
+        // A constant of the catalog (pi) reads as what a student writes: `2 * pi`.
+        if (constant && constant.maxArgs === 0 && constant.category === 'construction') return emit(new Instr('op', { op: constant, args: [], buf: [] }));
+        if (constant) throw new OpError('NAME', `${e.name} is a function: call it as ${e.name}(…)`);
         return emit(new Instr('cell', { link: link(refCell(e.name, e.pinned)) }));
       }
       case 'range': {

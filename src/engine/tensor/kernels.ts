@@ -1,7 +1,10 @@
 // Numeric kernels over Values: NumPy broadcasting on 2-D shapes, its inverse (unbroadcast),
 // matrix products in the three orientations backprop needs, transposes and axis sums.
-// Loops are plain typed-array loops: they are the whole cost of batched mode.
+// Loops are plain typed-array loops: they are the whole cost of batched mode. Matrix products big
+// enough to pay for it run in WebAssembly SIMD (wasm/) where the engine has it; these loops remain
+// the fallback and give the same numbers.
 import { Matrix, OpError, type Value, checkSize, shapeText } from './value';
+import { loadWasmGemm, type Orientation } from './wasm/gemm';
 
 /** Shape of broadcasting a with b (NumPy rules on 2-D), or an OpError naming both shapes. */
 export function broadcastShape(ar: number, ac: number, br: number, bc: number, what: string): [number, number] {
@@ -189,6 +192,44 @@ function checkWork(m: number, k: number, n: number): void {
   }
 }
 
+/**
+ * Which kernels run the matrix products: 'auto' (the default) uses WebAssembly SIMD for products
+ * big enough to pay for copying into linear memory, 'wasm' uses it for every product (tests),
+ * 'js' never. Where WebAssembly SIMD is unavailable every setting runs the JS kernels.
+ */
+export type KernelBackend = 'auto' | 'wasm' | 'js';
+let backend: KernelBackend = 'auto';
+/** Decided once, at start-up: null where the engine cannot validate or compile the SIMD module. */
+const wasmGemm = loadWasmGemm();
+
+/** Sets the matrix-product backend; returns whether WebAssembly SIMD is available at all. */
+export function setKernelBackend(b: KernelBackend): boolean {
+  backend = b;
+  return wasmGemm !== null;
+}
+
+/** Whether matrix products can run in WebAssembly SIMD here. */
+export function wasmKernelsAvailable(): boolean {
+  return wasmGemm !== null;
+}
+
+/**
+ * Where WebAssembly pays (bench/gemm.ts --crossover, best of 30): from about 8×8·8×8 on, wasm
+ * is 2× the JS kernels including the copies in and out; at 4×4·4×4 they are even and below it
+ * the call and copies dominate. A lone dot product (a 1×1 result) stays in JS: the 4×4 register
+ * block would compute 16 entries to keep one.
+ */
+const WASM_MIN_WORK = 512;
+const WASM_MIN_ENTRIES = 4;
+
+/** C (m×n) = A'(m×k)·B'(k×n) in WebAssembly when chosen and possible; null means: run the JS kernel. */
+function productInWasm(o: Orientation, a: Matrix, b: Matrix, m: number, k: number, n: number): Matrix | null {
+  if (wasmGemm === null || backend === 'js' || m === 0 || n === 0) return null;
+  if (backend === 'auto' && (m * k * n < WASM_MIN_WORK || m * n < WASM_MIN_ENTRIES)) return null;
+  const C = wasmGemm.product(o, a.data, a.rows, a.cols, b.data, b.rows, b.cols);
+  return C && new Matrix(m, n, C);
+}
+
 /** The rows×cols matrix d widened to rows×4 with zero columns. */
 function pad4(d: Float64Array, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * 4);
@@ -202,6 +243,8 @@ export function matmul(a: Matrix, b: Matrix): Matrix {
   if (b.rows !== k) throw new OpError('SHAPE', `matrix product: ${m}×${k} @ ${b.rows}×${n} (inner sizes ${k} and ${b.rows} differ)`);
   checkSize(m, n); // an outer product n×1 @ 1×m is larger than both factors
   checkWork(m, k, n);
+  const fast = productInWasm('AB', a, b, m, k, n);
+  if (fast) return fast;
   const C = new Float64Array(m * n);
   const A = a.data, B = b.data;
   if (n <= SMALL && k >= NARROW) {
@@ -269,6 +312,8 @@ function allFinite(B: Float64Array, off: number, stride: number, count: number, 
 export function matmulTA(a: Matrix, b: Matrix): Matrix {
   const m = a.rows, k = a.cols, n = b.cols;
   checkWork(m, k, n);
+  const fast = productInWasm('ATB', a, b, k, m, n);
+  if (fast) return fast;
   const C = new Float64Array(k * n);
   const A = a.data, B = b.data;
   if (n <= SMALL && m >= NARROW) {
@@ -317,6 +362,8 @@ export function matmulTA(a: Matrix, b: Matrix): Matrix {
 export function matmulTB(a: Matrix, b: Matrix): Matrix {
   const m = a.rows, n = a.cols, k = b.rows;
   checkWork(m, n, k);
+  const fast = productInWasm('ABT', a, b, m, n, k);
+  if (fast) return fast;
   const C = new Float64Array(m * k);
   const A = a.data, B = b.data;
   if (n <= SMALL && k >= NARROW) {

@@ -3,6 +3,7 @@ import { For, Show, createSignal, onCleanup } from 'solid-js';
 import type { Controller } from '../controller';
 import type { ExampleEntry } from '../kernel/examples';
 import { fileNameFor, readSheetFile, sheetText } from '../kernel/persistence';
+import { ImportCsvButton } from './ImportCsv';
 
 export function ExamplesMenu(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]> }) {
   const [open, setOpen] = createSignal(false);
@@ -153,6 +154,7 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
           Open file
           <input type="file" class="visually-hidden" accept=".json,application/json" onChange={onFile} />
         </label>
+        <ImportCsvButton ctl={ctl} />
         <button onClick={() => download(fileNameFor(ctl.ws.title()), sheetText(ctl.ws.toDoc()))}>Save file</button>
         <button onClick={share}>Share link</button>
       </div>

@@ -1,6 +1,7 @@
 // createWorkspace(): the document the app edits — an engine plus the sheet's title and notes —
 // and every edit a user can make, each recorded for undo. Plain TypeScript: no DOM, no Solid.
 import { createEngine, type Engine } from '../../engine/engine';
+import { isDataFormula } from '../../engine/ops/datasets';
 import { emptySheet, type SheetDoc } from '../../engine/sheet/document';
 import { valueFromJson, valueToJson } from '../../engine/tensor/value';
 import { type CellState, type DocState, EMPTY_CELL, type History, type HistoryEntry, createHistory } from './history';
@@ -24,6 +25,8 @@ export interface Workspace {
   setNote(at: string, note: string | null): void;
   /** Empty the given cells (formula, name and note). */
   clear(ats: readonly string[]): void;
+  /** Make `at` a data cell (formula data()) holding `value`, name and note kept; one undoable edit. */
+  setData(at: string, value: number | number[][], label?: string): void;
   /** Set several formulas as one edit (paste). */
   setFormulas(edits: readonly { at: string; formula: string }[], label?: string): void;
   setTitle(title: string): void;
@@ -118,7 +121,7 @@ export function createWorkspace(opts: WorkspaceOptions = {}): Workspace {
 
     setFormula(at, formula) {
       const before = cellState(at);
-      if (before.formula === formula && before.param === undefined) return;
+      if (before.formula === formula && (before.param === undefined || isDataFormula(formula))) return;
       engine.setCell(at, formula);
       record({ kind: 'cells', label: `edit ${at}`, changes: [{ at, before, after: cellState(at) }] });
     },
@@ -149,6 +152,12 @@ export function createWorkspace(opts: WorkspaceOptions = {}): Workspace {
         for (const e of edits) engine.setCell(e.at, e.formula);
       });
       record({ kind: 'cells', label, changes: befores.map((c) => ({ ...c, after: cellState(c.at) })) });
+    },
+
+    setData(at, value, label = `data into ${at}`) {
+      const before = cellState(at);
+      applyStates([{ at, state: { ...before, formula: 'data()', param: value } }]);
+      record({ kind: 'cells', label, changes: [{ at, before, after: cellState(at) }] });
     },
 
     setTitle(t) {
