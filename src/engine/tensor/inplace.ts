@@ -6,10 +6,29 @@
 // formulas, the same NaN rules (0·∞ stays NaN), summation orders that differ at most in where
 // an accumulated gradient starts.
 
+import { loadWasmGemm, type Orientation } from './wasm/gemm';
+
 /** Matrix-product orientation: out (m×n) = op(A)·op(B) with `t` meaning the operand is stored transposed. */
 export type Orient = 'nn' | 'tn' | 'nt';
 
+/** The WebAssembly SIMD products (tensor/wasm), an instance of our own: null where unavailable. */
+const wasm = loadWasmGemm();
+const ORIENTATION: Record<Orient, Orientation> = { nn: 'AB', tn: 'ATB', nt: 'ABT' };
+/**
+ * Products of at least this many multiply-adds go to WebAssembly (the copies into linear memory
+ * cost about one pass over the operands, so small products stay in JS); Infinity: never.
+ */
+let wasmMinWork = 1 << 12;
+
+/** Route products of at least `work` multiply-adds to WebAssembly SIMD (Infinity: JS only); returns whether it is available. */
+export function setInplaceWasmThreshold(work: number): boolean {
+  wasmMinWork = work;
+  return wasm !== null;
+}
+
 let scratch = new Float64Array(1024);
+/** Scratch results of accumulated WebAssembly products, one per result size (a program has a few). */
+const wasmOut = new Map<number, Float64Array>();
 let finiteScratch = new Uint8Array(256);
 
 function scratchOf(n: number): Float64Array {
@@ -71,10 +90,26 @@ export function matmulInto(
     nnShort(out, A, B, m, k, n, ep.bias, ep.relu);
     return;
   }
-  if (orient === 'nn') nn(out, A, B, m, k, n, acc);
+  if (wasm !== null && m * k * n >= wasmMinWork && productInWasm(out, A, B, m, k, n, orient, acc)) {
+    // done in WebAssembly; the epilogue below
+  } else if (orient === 'nn') nn(out, A, B, m, k, n, acc);
   else if (orient === 'tn') tn(out, A, B, m, k, n, acc);
   else nt(out, A, B, m, k, n, acc);
   if (rows) for (let i = 0; i < m; i++) epilogueRow(out, i, n, ep);
+}
+
+/** The product in WebAssembly, written into out (or added, through a kept scratch array); false if linear memory refused. */
+function productInWasm(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number, orient: Orient, acc: boolean): boolean {
+  const ar = orient === 'tn' ? k : m, ac = orient === 'tn' ? m : k;
+  const br = orient === 'nt' ? n : k, bc = orient === 'nt' ? k : n;
+  // Buffers of a compiled program have exactly their shape's size: no views are made then.
+  const a = A.length === ar * ac ? A : A.subarray(0, ar * ac), b = B.length === br * bc ? B : B.subarray(0, br * bc);
+  if (!acc) return wasm!.product(ORIENTATION[orient], a, ar, ac, b, br, bc, out.length === m * n ? out : out.subarray(0, m * n)) !== null;
+  let tmp = wasmOut.get(m * n);
+  if (!tmp) wasmOut.set(m * n, (tmp = new Float64Array(m * n)));
+  if (wasm!.product(ORIENTATION[orient], a, ar, ac, b, br, bc, tmp) === null) return false;
+  for (let i = 0; i < m * n; i++) out[i] += tmp[i];
+  return true;
 }
 
 /** out = relu?((A·B) + bias?) with k ≤ 4 (a first layer over 2-D points), B padded to 4 rows, in one sweep. */

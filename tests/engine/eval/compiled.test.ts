@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/engine';
 import { compilePlan } from '../../../src/engine/eval/compiled';
 import { type Plan, PlanError, createPlanRunner, upstreamSlots } from '../../../src/engine/eval/plan';
+import { setInplaceWasmThreshold } from '../../../src/engine/tensor/inplace';
 import { Matrix, type Value } from '../../../src/engine/tensor/value';
 import { readSheet } from '../../../src/engine/sheet/format';
 
@@ -164,6 +165,31 @@ describe('compilePlan over random MLPs', () => {
         }
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe('the in-place matrix products', () => {
+  it('WebAssembly SIMD for every product and plain JS for every product give the same gradients (1e-12)', () => {
+    fc.assert(
+      fc.property(mlpArb, (m) => {
+        const { e, params } = mlpSheet(m);
+        const plan = e.plan({ losses: ['E1'], freeze: true });
+        const wanted = params.map((at) => plan.cells.find((c) => c.at === at)!.slot);
+        const grads = (threshold: number) => {
+          setInplaceWasmThreshold(threshold);
+          try {
+            const prog = compilePlan(plan, e.registry, { loss: plan.losses[0], wanted });
+            prog.run();
+            return wanted.map((w) => prog.grad(w).slice());
+          } finally {
+            setInplaceWasmThreshold(1 << 12);
+          }
+        };
+        const js = grads(Infinity), simd = grads(0);
+        js.forEach((g, i) => expectClose(simd[i], g, `∂/∂${params[i]}`));
+      }),
+      { numRuns: 25 },
     );
   });
 });
