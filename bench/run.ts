@@ -12,12 +12,13 @@ import { createEngine, type Engine } from '../src/engine/engine';
 import { Matrix, type Value } from '../src/engine/tensor/value';
 import { chainSheet, forkSheet, spiralSheet, type SpiralData } from './workloads';
 import { benchGemm } from './gemm';
+import { benchCompiled, peersSource } from './compiled';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const withPeers = !args.includes('--no-peers');
-const sharedPeers = resolve(here, '../../shared/peers');
+const sharedPeers = peersSource ?? resolve(here, '../../shared/peers'); // also from a worktree, or GRADSHEET_PEERS
 const peersDir = join(here, '.peers');
 
 const median = (xs: number[]) => {
@@ -187,6 +188,7 @@ async function main(): Promise<void> {
     console.log(`| ${r.workload} | ${fmt(r.ours)} | ${r.peer?.name ?? '–'} | ${r.peer ? fmt(r.peer.ms) : '–'} | ${ratio} | ${target}${r.target && r.note ? '; ' + r.note : ''} |`);
   }
   benchGemm({ quick, withPeers });
+  await benchCompiled({ quick, withPeers });
   console.log(`\nnode ${process.version}, ${new Date().toISOString()}`);
 }
 

@@ -149,16 +149,24 @@ function ntShort(out: Float64Array, A: Float64Array, B: Float64Array, m: number,
   }
 }
 
-/** finite[p] = 1 when row p (n entries from p·n) of B is all finite; rows past `rows` (padding) count as finite. */
-function finiteRows(B: Float64Array, rows: number, n: number, padTo: number): Uint8Array {
-  const f = finiteOf(padTo);
-  for (let p = 0; p < rows; p++) {
+/**
+ * Whether rows p…p+3 of B (n wide, `rows` of them; rows past the end count as finite) are all
+ * finite, worked out the first time a group of zeros asks and remembered in memo[p]
+ * (0 unknown, 1 yes, 2 no): most products never skip, and then never pay for the check.
+ */
+function finiteGroup(B: Float64Array, rows: number, n: number, p: number, memo: Uint8Array): boolean {
+  if (memo[p] === 0) {
     let s = 0;
-    const o = p * n;
-    for (let j = 0; j < n; j++) s += B[o + j] * 0; // NaN exactly when some entry is ±∞ or NaN
-    f[p] = s === 0 ? 1 : 0;
+    const end = Math.min(rows, p + 4) * n;
+    for (let q = p * n; q < end; q++) s += B[q] * 0; // NaN exactly when some entry is ±∞ or NaN
+    memo[p] = s === 0 ? 1 : 2;
   }
-  for (let p = rows; p < padTo; p++) f[p] = 1;
+  return memo[p] === 1;
+}
+
+function memoOf(k: number): Uint8Array {
+  const f = finiteOf(k);
+  f.fill(0, 0, k);
   return f;
 }
 
@@ -184,14 +192,14 @@ function nn(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: n
     return;
   }
   // i-k-j, four rows of B per sweep of a row of out.
-  const fin = finiteRows(B, k, n, k + 3);
+  const fin = memoOf(k);
   for (let i = 0; i < m; i++) {
     const co = i * n, ao = i * k;
     let started = acc;
     for (let p = 0; p < k; p += 4) {
       const q = k - p; // rows left: 1, 2, 3 or ≥ 4
       const a0 = A[ao + p], a1 = q > 1 ? A[ao + p + 1] : 0, a2 = q > 2 ? A[ao + p + 2] : 0, a3 = q > 3 ? A[ao + p + 3] : 0;
-      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0 && fin[p] + fin[p + 1] + fin[p + 2] + fin[p + 3] === 4) continue;
+      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0 && finiteGroup(B, k, n, p, fin)) continue;
       const b0 = p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
       if (!started) out.fill(0, co, co + n);
       started = true;
@@ -224,16 +232,15 @@ function tn(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: n
     return;
   }
   // Four shared rows at a time: each row of out takes four axpys in one sweep.
-  const fin = finiteRows(B, k, n, k + 3);
+  const fin = memoOf(k);
   if (!acc) out.fill(0, 0, m * n);
   for (let p = 0; p < k; p += 4) {
     const q = k - p; // rows left: 1, 2, 3 or ≥ 4
     const a0o = p * m, a1o = a0o + m, a2o = a1o + m, a3o = a2o + m;
     const b0 = p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
-    const allFinite = fin[p] + fin[p + 1] + fin[p + 2] + fin[p + 3] === 4;
     for (let i = 0; i < m; i++) {
       const a0 = A[a0o + i], a1 = q > 1 ? A[a1o + i] : 0, a2 = q > 2 ? A[a2o + i] : 0, a3 = q > 3 ? A[a3o + i] : 0;
-      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0 && allFinite) continue;
+      if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0 && finiteGroup(B, k, n, p, fin)) continue;
       const co = i * n;
       if (q >= 4) for (let j = 0; j < n; j++) out[co + j] += a0 * B[b0 + j] + a1 * B[b1 + j] + a2 * B[b2 + j] + a3 * B[b3 + j];
       else if (q === 3) for (let j = 0; j < n; j++) out[co + j] += a0 * B[b0 + j] + a1 * B[b1 + j] + a2 * B[b2 + j];

@@ -225,6 +225,20 @@ describe('what a compiled program computes', () => {
     expect(JSON.parse(JSON.stringify(prog.forwardCalls))).toEqual(prog.forwardCalls); // plain data
   });
 
+  it('a fused layer never stores its pre-activation: value() is null there, and the layer output matches the runner', () => {
+    const { e, params } = spiralLike();
+    const plan = e.plan({ losses: ['E1'], freeze: true });
+    const wanted = params.map((at) => plan.cells.find((c) => c.at === at)!.slot);
+    const prog = compilePlan(plan, e.registry, { loss: plan.losses[0], wanted });
+    prog.run();
+    const layer = plan.steps.filter((st) => st.cell === 'C1');
+    expect(layer.map((st) => st.op)).toEqual(['matmul', 'add', 'relu']);
+    expect(prog.value(layer[0].out)).toBeNull();
+    expect(prog.value(layer[1].out)).toBeNull();
+    const values = createPlanRunner(plan, e.registry).forward();
+    expectClose(prog.value(layer[2].out)!, (values[layer[2].out] as Matrix).data, 'relu(X @ W + b)');
+  });
+
   it('an input of another shape is refused before anything runs, saying to compile again', () => {
     const { e, params } = spiralLike();
     const plan = e.plan({ losses: ['E1'], freeze: true });
