@@ -4,13 +4,15 @@
 //   npm run bench                 all workloads and peers
 //   npm run bench -- --quick      fewer repetitions
 //   npm run bench -- --no-peers   only Gradsheet's own figures
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createEngine, type Engine } from '../src/engine/engine';
 import { Matrix, type Value } from '../src/engine/tensor/value';
-import { chainSheet, forkSheet, spiralSheet, type SpiralData } from './workloads';
+import { bigMatrixSheet, chainSheet, forkSheet, numgradBoundSheet, spiralSheet, type SpiralData } from './workloads';
+import { writeSheet } from '../src/engine/sheet/format';
 import { benchGemm } from './gemm';
 import { benchCompiled, peersSource } from './compiled';
 
@@ -18,7 +20,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const withPeers = !args.includes('--no-peers');
-const sharedPeers = peersSource ?? resolve(here, '../../shared/peers'); // also from a worktree, or GRADSHEET_PEERS
+// GRADSHEET_PEERS: where shared/peers is when the checkout is not next to it (a git worktree);
+// peersSource also finds it next to the worktrees' folder.
+const sharedPeers = process.env.GRADSHEET_PEERS ?? peersSource ?? resolve(here, '../../shared/peers');
 const peersDir = join(here, '.peers');
 
 const median = (xs: number[]) => {
@@ -119,6 +123,52 @@ function benchSpiral(data: SpiralData, steps: number): { msPerStep: number; loss
   return { msPerStep: ms, loss0, lossN: engine.get('B3')!.value as number };
 }
 
+// ---------- trust at scale (issue 7): sizes that once hung or crashed ----------
+
+/** The whole-sheet gradient check of an n-cell chain (sampled cells and entries, one directional derivative). */
+function benchCheck(n: number): { ms: number; cells: number; of: number; pass: boolean } {
+  const engine = createEngine();
+  engine.load(chainSheet(n).doc);
+  const t0 = now();
+  const [g] = engine.gradientCheck();
+  return { ms: now() - t0, cells: g.sampled?.cells ?? 0, of: g.sampled?.of ?? 0, pass: g.pass };
+}
+
+/** How long numgrad(sum(W*W), W) takes to refuse at n×n (it must not start the work). */
+function benchNumgradRefusal(n: number): { ms: number; kind: string } {
+  const engine = createEngine();
+  engine.load(numgradBoundSheet(n));
+  const t0 = now();
+  engine.setCell('B1', 'numgrad(L, W)');
+  const ms = now() - t0;
+  return { ms, kind: engine.get('B1')?.error?.kind ?? 'none' };
+}
+
+/** `gradsheet eval --json` of an n×n matrix in a child process: wall time, bytes, its peak RSS. */
+function benchEvalJson(n: number): Promise<{ ms: number; bytes: number; maxRssMB: number; code: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'gradsheet-bench-'));
+  const file = join(dir, 'big.json');
+  writeFileSync(file, writeSheet(bigMatrixSheet(n)));
+  return new Promise((resolvePromise, reject) => {
+    const t0 = now();
+    const child = spawn(process.execPath, [join(here, '../bin/run-ts.mjs'), join(here, 'eval-json-child.ts'), file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let bytes = 0;
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (bytes += b.length));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('error', reject);
+    child.on('close', () => {
+      const ms = now() - t0;
+      try {
+        const last = JSON.parse(err.trim().split('\n').pop()!);
+        resolvePromise({ ms, bytes, maxRssMB: last.maxRssMB, code: last.code });
+      } catch {
+        reject(new Error(`eval --json child failed: ${err.slice(0, 500)}`));
+      }
+    });
+  });
+}
+
 // ---------- peers ----------
 
 function preparePeers(): boolean {
@@ -156,6 +206,10 @@ async function main(): Promise<void> {
   // Three runs, the median: the 2-core machine is noisy.
   const spiralRuns = [0, 1, 2].map(() => benchSpiral(data, quick ? 100 : 500));
   const spiral = spiralRuns.sort((a, b) => a.msPerStep - b.msPerStep)[1];
+  console.error('[bench] trust at scale: check of 100,000 cells, numgrad refusal, eval --json of 5000×5000…');
+  const check100k = benchCheck(100_000);
+  const refusal = benchNumgradRefusal(200);
+  const bigJson = await benchEvalJson(quick ? 2000 : 5000);
 
   let hf: any = null, scalar: any = null, spiralPeer: any = null;
   if (withPeers && preparePeers()) {
@@ -179,6 +233,11 @@ async function main(): Promise<void> {
     peer: kernelsMs ? { name: 'plain-JS op-by-op kernels', ms: kernelsMs } : undefined,
     note: `target ≤ 1.2× kernels; loss ${spiral.loss0.toFixed(4)} → ${spiral.lossN.toFixed(4)}` + (fusedMs ? `; hand-fused plain JS ${fmt(fusedMs)} ms` : ''),
   });
+
+  rows.push({ workload: 'gradsheet check: chain of 100,000 cells (whole-sheet gradient check)', ours: check100k.ms, note: `${check100k.cells} of ${check100k.of} cells differenced, ${check100k.pass ? 'pass' : 'FAIL'}` });
+  rows.push({ workload: 'numgrad(sum(W*W), W), W 200×200: time to refuse', ours: refusal.ms, note: `#${refusal.kind}` });
+  const side = quick ? 2000 : 5000;
+  rows.push({ workload: `gradsheet eval --json of randn(${side}, ${side}, 1) (child process)`, ours: bigJson.ms, note: `${(bigJson.bytes / 1e6).toFixed(0)} MB out, peak RSS ${bigJson.maxRssMB.toFixed(0)} MB, exit ${bigJson.code}` });
 
   console.log('\n| workload | Gradsheet ms | peer | peer ms | ratio (ours/peer) | target |');
   console.log('|---|---|---|---|---|---|');

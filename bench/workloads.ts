@@ -61,3 +61,19 @@ export function spiralSheet(s: SpiralData): SheetDoc {
     ],
   };
 }
+
+/** One n×n random matrix: `gradsheet eval --json` must stream it in bounded memory. */
+export function bigMatrixSheet(n: number): SheetDoc {
+  return { gradsheet: 1, cells: [{ at: 'A1', formula: `randn(${n}, ${n}, 1)` }] };
+}
+
+/** numgrad(sum(W*W), W) with W n×n: far beyond the work bound, it must refuse at once. */
+export function numgradBoundSheet(n: number): SheetDoc {
+  return {
+    gradsheet: 1,
+    cells: [
+      { at: 'A1', name: 'W', formula: `randn(${n}, ${n}, 1)` },
+      { at: 'A2', name: 'L', formula: 'sum(W * W)' },
+    ],
+  };
+}

@@ -8,4 +8,4 @@ process.stdout.on('error', (e) => {
   throw e;
 });
 const cli = await tsImport('../src/cli/main.ts', import.meta.url);
-process.exitCode = cli.main(process.argv.slice(2));
+process.exitCode = await cli.main(process.argv.slice(2));

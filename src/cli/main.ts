@@ -1,23 +1,32 @@
-// The gradsheet command: argument parsing → engine → printing. Exit codes for check:
-// 0 all pass, 1 any fails, 2 the file is not a valid sheet (or the command line is wrong).
+// The gradsheet command: argument parsing → engine → printing. Exit codes: 0 all pass,
+// 1 a check fails, 2 the file is not a valid sheet (or the command line is wrong), 3 an
+// internal error (a bug in gradsheet, never the file's fault: "gradsheet: internal error").
 import { readFileSync, statSync } from 'node:fs';
 import { createEngine, type CellView, type Engine } from '../engine/engine';
-import { formatNumber, formatValue, valueToJsonSafe } from '../engine/format-value';
+import { CHECK_ENTRIES_PER_CELL } from '../engine/eval/gradients';
+import { formatNumber, formatValue } from '../engine/format-value';
 import { readSheet } from '../engine/sheet/format';
+import { jsonChunks } from './json-stream';
+
+export const EXIT = { ok: 0, failed: 1, invalid: 2, internal: 3 } as const;
 
 const USAGE = `usage:
   gradsheet eval SHEET.json [--json]   evaluate; print every cell's value, gradient and error
   gradsheet check SHEET.json           run every check() and the whole-sheet gradient check
-                                       (exit 0: all pass, 1: some fail, 2: not a valid sheet)`;
+                                       (exit 0: all pass, 1: some fail, 2: not a valid sheet,
+                                        3: internal error in gradsheet)`;
 
 export interface Io {
+  /** One line of output. */
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Raw output text; a promise when the reader is behind (backpressure): the writer waits for it. */
+  write: (chunk: string) => void | Promise<void>;
 }
 
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
-export function run(argv: string[], io: Io): number {
+export async function run(argv: string[], io: Io): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     io.out(USAGE);
@@ -60,27 +69,20 @@ function loadFile(path: string): { engine: Engine; warnings: string[] } | string
     return `${path}: cannot read the file (${e?.code === 'ENOENT' ? 'no such file' : (e?.code ?? e?.message ?? 'error')})`;
   }
   const engine = createEngine();
-  const res = readSheet(text, { isFunction: (n) => engine.registry.has(n), source: path });
+  // The reader is not told the source: the file is named here, once (not `f.json: f.json: …`).
+  const res = readSheet(text, { isFunction: (n) => engine.registry.has(n) });
   if (!res.ok) return `${path}: ${res.error}`;
   engine.load(res.doc);
   return { engine, warnings: res.warnings };
 }
 
-function evalCommand(engine: Engine, json: boolean, io: Io): number {
+async function evalCommand(engine: Engine, json: boolean, io: Io): Promise<number> {
   const cells = engine.cells();
   if (json) {
-    const doc = {
-      cells: cells.map((c) => ({
-        at: c.at,
-        name: c.name,
-        formula: c.formula,
-        shape: c.shape,
-        value: valueToJsonSafe(c.value),
-        grad: valueToJsonSafe(c.grad),
-        error: c.error ? `#${c.error.kind}: ${c.error.message}` : null,
-      })),
-    };
-    io.out(JSON.stringify(doc, null, 2));
+    for (const chunk of jsonChunks(cells)) {
+      const drained = io.write(chunk);
+      if (drained) await drained;
+    }
     return 0;
   }
   const loss = engine.activeLoss();
@@ -131,20 +133,41 @@ function checkCommand(engine: Engine, io: Io): number {
       continue;
     }
     g.pass ? passed++ : failed++;
-    const worst = g.rows.slice(0, 5).map((r) => `${r.at} ${formatNumber(r.relErr, 3)}`).join(', ');
-    io.out(`${g.pass ? '✓' : '✗'} ${title}: ${g.rows.length} cells against finite differences, worst relative errors: ${worst || 'none'} (tolerance ${formatNumber(g.tol, 3)})`);
-    if (g.skipped.length) io.out(`  skipped (too large to difference): ${g.skipped.join(', ')}`);
+    // Failures first, then the worst: with one comparison rule, ✓ means every number here ≤ tolerance.
+    const worst = g.rows.slice(0, 5).map((r) => `${r.at} ${formatNumber(r.relErr, 3)}${r.ok ? '' : ' ✗'}`).join(', ');
+    const s = g.sampled!;
+    const cellsPart = s.cells === s.of ? `${s.cells} cells` : `${s.cells} of ${s.of} cells (a seeded sample)`;
+    io.out(`${g.pass ? '✓' : '✗'} ${title}: ${cellsPart}, ${s.entries} entries against finite differences (at most ${CHECK_ENTRIES_PER_CELL} seeded entries per cell), worst relative errors: ${worst || 'none'} (tolerance ${formatNumber(g.tol, 3)})`);
+    if (g.directional) {
+      const d = g.directional;
+      io.out(`  ${d.ok ? '✓' : '✗'} directional derivative along a seeded random direction over all ${d.inputs} inputs (${d.entries} entries): relative error ${formatNumber(d.relErr, 3)}`);
+    }
+    if (g.skipped.length) {
+      const list = g.skipped.slice(0, 10).join(', ') + (g.skipped.length > 10 ? `, … (${g.skipped.length} in all)` : '');
+      io.out(`  not differenced (the check's work budget was spent): ${list}`);
+    }
   }
   io.out(`${passed} passed, ${failed} failed`);
   return failed ? 1 : 0;
 }
 
-/** Entry point of the gradsheet command (bin/gradsheet.mjs). Never shows a stack trace. */
-export function main(argv: string[]): number {
+/** Raw text to stdout, resolving once the stream has taken it in (its 'drain' when full). */
+function writeStdout(chunk: string): void | Promise<void> {
+  if (process.stdout.write(chunk)) return;
+  return new Promise((resolve) => process.stdout.once('drain', resolve));
+}
+
+/**
+ * Entry point of the gradsheet command (bin/gradsheet.mjs). Never shows a stack trace; an
+ * exception here is gradsheet's bug, not the file's: exit 3, never 2 (the invalid-file code).
+ */
+export async function main(argv: string[], io: Io = stdio): Promise<number> {
   try {
-    return run(argv, { out: (s) => console.log(s), err: (s) => console.error(s) });
+    return await run(argv, io);
   } catch (e: any) {
-    console.error(`gradsheet: internal error: ${e?.message ?? e}`);
-    return 2;
+    io.err(`gradsheet: internal error (a bug in gradsheet, not a problem with the sheet): ${e?.message ?? e}`);
+    return EXIT.internal;
   }
 }
+
+const stdio: Io = { out: (s) => console.log(s), err: (s) => console.error(s), write: writeStdout };

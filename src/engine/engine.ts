@@ -295,6 +295,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       if (c.formula === formula && !c.param) return;
       c.formula = formula;
       c.param = null;
+      if (formula === '') c.extra = null; // a cleared cell keeps nothing of its file
       recompile(c);
       scheduler.flush();
     },

@@ -13,7 +13,7 @@ import { createController } from './controller';
 import { bootSheet } from './kernel/boot';
 import type { ExampleEntry } from './kernel/examples';
 import { historyAction } from './kernel/keys';
-import { type StorageLike, WELCOME_KEY, createAutosaver, isShareHash } from './kernel/persistence';
+import { AUTOSAVE_OFF_MESSAGE, type StorageLike, WELCOME_KEY, autosaveAvailable, createAutosaver, fileNameFor, isShareHash, sheetText } from './kernel/persistence';
 import { createWorkspace } from './kernel/workspace';
 import { createEngine, type Slicer } from '../engine/engine';
 import { createRegistry } from '../engine/ops/registry';
@@ -78,7 +78,9 @@ export function App(props: AppProps) {
     if (!ok && !autosaveWarned) ctl.setAlert('Autosave failed: this sheet does not fit in the browser’s storage. Use Save file to keep your work.');
     autosaveWarned = !ok;
   };
-  const saver = storage ? createAutosaver(() => ws.toDoc(), storage, props.autosaveDelay ?? 250, undefined, onSaved) : null;
+  // No storage at all (disabled, private mode): said once, visibly, with a Save file button.
+  const [autosaveOff, setAutosaveOff] = createSignal(!autosaveAvailable(storage));
+  const saver = storage && !autosaveOff() ? createAutosaver(() => ws.toDoc(), storage, props.autosaveDelay ?? 250, undefined, onSaved) : null;
   if (saver) {
     const off1 = ws.engine.subscribe(() => saver.schedule());
     const off2 = ws.subscribe(() => saver.schedule());
@@ -136,6 +138,15 @@ export function App(props: AppProps) {
           </button>
         </div>
       </Show>
+      <Show when={autosaveOff()}>
+        <div class="alert" data-testid="autosave-off">
+          <span role="status">{AUTOSAVE_OFF_MESSAGE}</span>
+          <button onClick={() => saveFile(fileNameFor(ws.title()), sheetText(ws.toDoc()))}>Save file</button>
+          <button aria-label="Dismiss message" onClick={() => setAutosaveOff(false)}>
+            ×
+          </button>
+        </div>
+      </Show>
       <Show when={showWelcome()}>
         <Welcome
           onDismissAll={() => {
@@ -159,4 +170,16 @@ export function App(props: AppProps) {
       </main>
     </div>
   );
+}
+
+/** The sheet as a downloaded file (the same as the toolbar's Save file). */
+function saveFile(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

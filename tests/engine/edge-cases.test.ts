@@ -766,3 +766,98 @@ describe('non-finite values', () => {
     expect(matmulTB(a, inf).toRows()).toEqual([[NaN, 1], [Infinity, 2]]);
   });
 });
+
+describe('issue 7: gradient checks to trust at every size', () => {
+  it('numgrad is right for a cell past the 1,024th: no NaN from a scratch array that never grew', () => {
+    const cells: Record<string, string> = { A1: '0.5' };
+    for (let r = 2; r <= 1030; r++) cells[`A${r}`] = `A${r - 1} * 0.999 + 0.001`;
+    cells.B1 = 'A1030 * A1030';
+    cells.B2 = 'numgrad(B1, A1030)';
+    cells.B3 = 'numgrad(B1, A1)';
+    const e = sheet(cells);
+    const x = valueOf(e, 'A1030') as number;
+    expect(valueOf(e, 'B2')).toBeCloseTo(2 * x, 6);
+    expect(valueOf(e, 'B3')).toBeCloseTo(2 * x * 0.999 ** 1029, 6);
+  });
+
+  it('the whole-sheet check and check() use one rule: no ✓ beside a relative error of 1, and both agree on tiny gradients', () => {
+    // ∂L/∂b is 0 in exact arithmetic, computed as rounding noise; numgrad gives noise too.
+    const e = createEngine();
+    e.load({
+      gradsheet: 1,
+      cells: [
+        { at: 'A1', name: 'X', formula: '[[0.5, -1.2], [0.3, 0.8], [-0.7, 0.1]]' },
+        { at: 'A2', name: 'W', formula: '[[0.2, -0.5, 0.1], [0.4, 0.3, -0.2]]' },
+        { at: 'A3', name: 'b', formula: '0.1' },
+        { at: 'A4', name: 'y', formula: '[[0], [2], [1]]' },
+        { at: 'B1', name: 'scores', formula: 'X @ W + b' },
+        { at: 'B2', name: 'L', formula: 'cross_entropy(scores, y)' },
+        { at: 'C1', formula: 'grad(L)' },
+        { at: 'C2', formula: 'check(grad(L, b), numgrad(L, b), 1e-5)' },
+      ],
+    });
+    const [gc] = e.gradientCheck();
+    for (const r of gc.rows) expect(r.ok, r.at).toBe(r.relErr <= gc.tol);
+    const row = gc.rows.find((r) => r.at === 'A3')!;
+    expect(row.relErr).toBeLessThan(1e-5);
+    expect(e.get('C2')!.check!.pass).toBe(row.ok);
+    expect(valueOf(e, 'C2')).toBe(1);
+  });
+
+  it('compareValues: the verdict is relErr ≤ tol, measured against max(|a|, |b|, floor); non-finite fails', async () => {
+    const { compareValues } = await import('../../src/engine/ops/verify');
+    expect(compareValues(-2.8e-17, 0, 1e-6)).toMatchObject({ pass: true });
+    expect(compareValues(1, 1.1, 1e-6)).toMatchObject({ pass: false });
+    expect(compareValues(1, 1 + 1e-7, 1e-6).relErr).toBeCloseTo(1e-7 / (1 + 1e-7), 15);
+    expect(compareValues(1e-4, 2e-4, 1e-6, 0).relErr).toBeCloseTo(0.5, 12);
+    expect(compareValues(1, NaN, 1)).toMatchObject({ pass: false });
+    for (const [a, b, t] of [[1, 2, 0.3], [1e-9, 0, 1e-6], [5, 5, 0]] as const) {
+      const c = compareValues(a, b, t);
+      expect(c.pass).toBe(c.relErr <= t);
+    }
+  });
+
+  it('numgrad(sum(W*W), W) at 200×200 refuses with #SIZE before doing the work, pointing to grad(L, X)', () => {
+    const e = sheet({ A1: 'randn(200, 200, 1)', A2: 'sum(A1 * A1)', A3: 'numgrad(A2, A1)' });
+    const err = errorOf(e, 'A3');
+    expect(err?.kind).toBe('SIZE');
+    expect(err?.message).toMatch(/grad\(A2, A1\)/);
+    // The bound counts the 200×200 product inside the formula, not only its 1×1 result.
+    expect(err?.message).toMatch(/computing [0-9]{5,} values/);
+  });
+
+  it('numgrad still differences a small matrix through a formula (under the bound)', () => {
+    const e = sheet({ A1: '[[1, 2], [3, 4]]', A2: 'sum(A1 * A1)', A3: 'numgrad(A2, A1)' });
+    const n = toPlain(valueOf(e, 'A3')) as number[][];
+    expect(n[0][0]).toBeCloseTo(2, 6);
+    expect(n[1][1]).toBeCloseTo(8, 6);
+  });
+
+  it('the whole-sheet check of a 500×500 parameter samples a fixed number of entries, seeded, and finishes', () => {
+    const e = sheet({ A1: 'randn(500, 500, 3)', A2: 'tanh(A1)', A3: 'sum(A2 * A2)', A4: 'grad(A3)' });
+    const [gc] = e.gradientCheck();
+    expect(gc.error).toBeNull();
+    expect(gc.pass).toBe(true);
+    const a1 = gc.rows.find((r) => r.at === 'A1')!;
+    expect(a1).toMatchObject({ entries: 16, of: 250_000, ok: true });
+    expect(gc.directional).toMatchObject({ inputs: 1, entries: 250_000, ok: true });
+    expect(e.gradientCheck()[0].rows).toEqual(gc.rows); // same sample every run
+  });
+
+  it('the whole-sheet check fails a wrong gradient, in the per-cell rows and in the directional derivative', () => {
+    // A wrong VJP on a 2×2 input is caught by the per-cell rows and the directional derivative alike.
+    const reg = createRegistry();
+    reg.add(defineOp({
+      name: 'wrongsq', args: 1, category: 'elementwise', signature: 'wrongsq(x)', doc: 'x², with a wrong gradient (tests)', inputs: ['x'],
+      forward: ([x]) => map(x, (v) => v * v),
+      vjp: [(g, [x]) => zip(g, x, (u, v) => u * v, 'wrongsq')],
+    }));
+    const e = createEngine({ registry: reg });
+    // Entries summing to an odd number: no choice of signs makes the directional derivative 0.
+    e.load({ gradsheet: 1, cells: [{ at: 'A1', formula: '[[1, 2], [3, 5]]' }, { at: 'A2', formula: 'sum(wrongsq(A1))' }, { at: 'A3', formula: 'grad(A2)' }] });
+    const [gc] = e.gradientCheck();
+    expect(gc.pass).toBe(false);
+    expect(gc.directional?.ok).toBe(false);
+    expect(gc.rows[0]).toMatchObject({ at: 'A1', ok: false });
+  });
+});

@@ -342,6 +342,7 @@ describe('names', () => {
     ['A1', null], // a name may be spelled like an address (SPEC §2)
     ['W1', null],
     ['$W$1', 'not an identifier'],
+    ['ABC1', 'beyond the grid'],
     ['sum', 'function name'],
     ['1x', 'not an identifier'],
     ['a b', 'not an identifier'],
@@ -350,5 +351,94 @@ describe('names', () => {
     const r = nameProblem(name, isFn);
     if (problem === null) expect(r).toBeNull();
     else expect(r).toContain(problem);
+  });
+});
+
+describe('issue 7: text pasted from documents', () => {
+  it.each([
+    ['x − 1', 'x - 1'],
+    ['x – 1', 'x - 1'],
+    ['x × 2', 'x * 2'],
+    ['x ÷ 2', 'x / 2'],
+    ['x\u00a0+\u202f1', 'x + 1'],
+    ['−2', '-2'],
+  ])('%s reads as %s', (pasted, plain) => {
+    expect(parseFormula(pasted)).toEqual(parseFormula(plain));
+  });
+
+  it('positions in messages still point at the typed character after a replacement', () => {
+    const e = parseError('x − 1 +');
+    expect(e.pos).toBe(parseError('x - 1 +').pos);
+  });
+
+  it('any other character outside ASCII is refused with its position and, where known, the fix', () => {
+    const e = parseError('= x² + 1');
+    expect(e.pos).toBe(3);
+    expect(e.message).toMatch(/² \(U\+00B2\) at position 4.*write x\^2/);
+    expect(parseError('a ≤ b').message).toMatch(/write <=/);
+    expect(parseError('α + 1').message).toMatch(/U\+03B1/);
+  });
+
+  it('1e400 is out of range, at its position', () => {
+    const e = parseError('2 * 1e400');
+    expect(e.message).toMatch(/1e400 is out of range/);
+    expect(e.pos).toBe(4);
+  });
+
+  it('A10000 says rows end at 9999; AAA1 that columns end at ZZ; A0 that rows start at 1', () => {
+    expect(parseError('1 + A10000').message).toMatch(/A10000 .*rows end at 9999/);
+    expect(parseError('1 + A10000').pos).toBe(4);
+    expect(parseError('AAA1').message).toMatch(/columns end at ZZ/);
+    expect(parseError('A0').message).toMatch(/rows are numbered from 1/);
+    expect(parseFormula('ZZ9999')).toMatchObject({ k: 'ref', name: 'ZZ9999' });
+  });
+});
+
+describe('issue 8: NumPy and PyTorch spellings', () => {
+  it.each([
+    ['v.sum()', 'sum(v)'],
+    ['v.mean()', 'mean(v)'],
+    ['v.sum(0)', 'sum(v, 0)'],
+    ['v.mean(1)', 'mean(v, 1)'],
+    ['v.sum(axis=0)', 'sum(v, 0)'],
+    ['mean(v, axis=0)', 'mean(v, 0)'],
+    ['sum(x, axis = 1)', 'sum(x, 1)'],
+    ['sum(x, dim=1)', 'sum(x, 1)'],
+    ['(a @ b).T.sum()', 'sum((a @ b).T)'],
+    ['v.exp().sum()', 'sum(exp(v))'],
+  ])('%s is %s', (numpy, ours) => {
+    expect(parseFormula(numpy)).toEqual(parseFormula(ours));
+  });
+
+  it('axis == 0 is still a comparison', () => {
+    expect(parseFormula('axis == 0')).toMatchObject({ k: 'call', fn: 'eq' });
+  });
+
+  it.each([
+    ['np.exp(v)', 'write exp(v)'],
+    ['torch.sigmoid(v)', 'write sigmoid(v)'],
+    ['math.exp(x)', 'write exp(x)'],
+    ['1 + numpy.tanh(h)', 'write tanh(h)'],
+  ])('%s is refused: %s', (src, fix) => {
+    const e = parseError(src);
+    expect(e.message).toContain(fix);
+    expect(e.pos).toBe(src.indexOf('.') - src.slice(0, src.indexOf('.')).match(/[a-z]+$/)![0].length);
+  });
+
+  it('v.max() explains that max(a, b) is elementwise; an unknown method says how to call it', () => {
+    expect(parseError('v.max()').message).toMatch(/max\(a, b\) is the elementwise maximum/);
+    expect(parseError('v.foo(1)').message).toMatch(/write foo\(v, 1\)/);
+    expect(parseError('v.sum').message).toMatch(/write sum\(v\)/);
+  });
+
+  it('a long chain of method calls converts without recursion', () => {
+    const src = 'v' + '.exp()'.repeat(150);
+    let e: any = parseFormula(src);
+    let depth = 0;
+    while (e.k === 'call') {
+      e = e.args[0];
+      depth++;
+    }
+    expect(depth).toBe(150);
   });
 });

@@ -11,7 +11,6 @@ import { type Plan, type PlanSource, type TraceEntry, createPlanRunner } from '.
 export function cellPlanSource(store: CellStore): PlanSource {
   const { cells } = store;
   const marks = new Marks();
-  let indeg = new Int32Array(1024);
   return {
     get size() {
       return cells.length;
@@ -25,10 +24,8 @@ export function cellPlanSource(store: CellStore): PlanSource {
     program: (id) => (cells[id].prog ? { program: cells[id].prog!, links: cells[id].links } : null),
     order(ids) {
       const seeds = ids ?? cells.filter((c) => !store.isEmpty(c)).map((c) => c.id);
-      const n = cells.length;
-      if (indeg.length < n) indeg = new Int32Array(Math.max(n, indeg.length * 2));
-      const { ids: up, stamp } = reach(seeds, (id) => cells[id].deps, marks, n);
-      return topoOrder(up, stamp, marks, (id) => cells[id].deps, (id) => cells[id].users, indeg);
+      const { ids: up, stamp } = reach(seeds, (id) => cells[id].deps, marks, cells.length);
+      return topoOrder(up, stamp, marks, (id) => cells[id].deps, (id) => cells[id].users);
     },
   };
 }

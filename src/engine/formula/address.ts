@@ -59,7 +59,9 @@ export function nameProblem(name: string, isFunction: (n: string) => boolean): s
   if (!IDENT_RE.test(name)) return `"${name}" is not an identifier (letters, digits and _, not starting with a digit)`;
   if (name.length > 64) return `"${name}" is longer than 64 characters`;
   // A name may be spelled like an address (W1, b2, L2: the lecture notes' names); it wins over
-  // the address in formulas, and $W$1 always means the address (SPEC §2).
+  // the address in formulas, and $W$1 always means the address (SPEC §2). Beyond the grid
+  // (AAA1, A10000) it is neither: the parser refuses it as an address out of range.
+  if (/^[A-Z]{1,3}[0-9]+$/.test(name) && !isAddress(name)) return `"${name}" looks like a cell address beyond the grid (columns A…ZZ, rows 1…9999)`;
   if (isFunction(name)) return `"${name}" is a function name`;
   return null;
 }

@@ -3,7 +3,7 @@
 // so that a 100,000-term formula cannot overflow the stack.
 import jsep from 'jsep';
 import { ParseError } from '../errors';
-import { isAddress } from './address';
+import { MAX_COL, MAX_ROW, isAddress, lettersToCol } from './address';
 
 export type Expr =
   | { k: 'num'; v: number; pos: number }
@@ -80,6 +80,73 @@ function checkNesting(src: string): void {
 
 type JNode = any;
 
+/**
+ * Characters pasted from documents that mean an operator or a space: the minus sign (our own
+ * README writes `x − 1`), dashes, ×, ÷ and the no-break and thin spaces. Replaced one for one,
+ * so every position in a message still points at the character the user typed.
+ */
+const PASTED: Readonly<Record<string, string>> = {
+  '\u2212': '-', // − minus sign
+  '\u2013': '-', // – en dash
+  '\u00d7': '*', // ×
+  '\u22c5': '*', // ⋅ dot operator
+  '\u00f7': '/', // ÷
+  '\u00a0': ' ', // no-break space
+  '\u2007': ' ', // figure space
+  '\u2009': ' ', // thin space
+  '\u200a': ' ', // hair space
+  '\u202f': ' ', // narrow no-break space
+  '\u3000': ' ', // ideographic space
+};
+
+/** What to write instead of a character the language does not have. */
+const INSTEAD: Readonly<Record<string, string>> = {
+  '²': 'x^2', '³': 'x^3', '≤': '<=', '≥': '>=', '≠': '!=', '√': 'sqrt(x)', '∑': 'sum(x)', 'ᵀ': 'x.T',
+  '\u201c': 'no quotes', '\u201d': 'no quotes', '\u2018': 'no quotes', '\u2019': 'no quotes',
+};
+
+/** The pasted characters replaced; any other character outside ASCII refused with its position. */
+function normalizePasted(src: string, offset: number): string {
+  let out = '';
+  for (let i = 0; i < src.length; i++) {
+    const ch = src[i];
+    const code = ch.charCodeAt(0);
+    if (code < 0x80) {
+      out += ch;
+      continue;
+    }
+    const sub = PASTED[ch];
+    if (sub !== undefined) {
+      out += sub;
+      continue;
+    }
+    const cp = src.codePointAt(i)!;
+    const shown = String.fromCodePoint(cp);
+    const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+    const fix = INSTEAD[shown];
+    throw new ParseError(
+      `the character ${shown} (${hex}) at position ${offset + i + 1} is not part of the formula language${fix ? `: write ${fix}` : ' (names and operators are plain ASCII)'}`,
+      offset + i,
+    );
+  }
+  return out;
+}
+
+/**
+ * Keyword `axis=` (NumPy) and `dim=` (PyTorch) inside a call: the argument is positional here,
+ * so `mean(v, axis=0)` is `mean(v, 0)`. The keyword is blanked with spaces (positions kept);
+ * `axis == 0` and `axis <= 0` are comparisons and stay.
+ */
+function blankAxisKeywords(src: string): string {
+  return src.replace(/([(,]\s*)(axis|dim)(\s*)=(?![=])/g, (_m, lead: string, kw: string, sp: string) => lead + ' '.repeat(kw.length + sp.length + 1));
+}
+
+/** Module prefixes of NumPy, PyTorch and friends: `np.exp(v)` means `exp(v)`. */
+const NAMESPACES = new Set(['np', 'numpy', 'torch', 'math', 'jnp', 'jax', 'F', 'nn', 'tf', 'scipy', 'Math']);
+
+/** Methods whose NumPy/PyTorch spelling `v.f(args)` is our `f(v, args)` (reductions and the like). */
+const METHODS = new Set(['sum', 'mean', 'argmax', 'softmax', 'logsumexp', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'square', 'reshape']);
+
 /** Parse formula text (a leading `=` is ignored) into an Expr. Throws ParseError with a position. */
 export function parseFormula(text: string): Expr {
   configure();
@@ -92,6 +159,7 @@ export function parseFormula(text: string): Expr {
   }
   if (src.length > MAX_FORMULA_LENGTH) throw new ParseError(`formula is longer than ${MAX_FORMULA_LENGTH} characters`, 0);
   if (!src.trim()) throw new ParseError('empty formula', offset);
+  src = blankAxisKeywords(normalizePasted(src, offset));
   checkNesting(src);
   let ast: JNode;
   try {
@@ -100,16 +168,17 @@ export function parseFormula(text: string): Expr {
     if (e instanceof RangeError) throw new ParseError('formula is nested too deeply', offset);
     const idx = typeof e?.index === 'number' ? e.index : 0;
     const desc = String(e?.description ?? e?.message ?? 'syntax error').replace(/ at character \d+$/, '');
-    throw new ParseError(desc, idx + offset);
+    // jsep may report one past the end (an unclosed string): point at the end instead.
+    throw new ParseError(desc, Math.min(idx + offset, text.length));
   }
-  return convert(ast, offset);
+  return convert(ast, offset, src);
 }
 
 /**
  * jsep AST → Expr with an explicit stack (post-order): each jsep node is visited twice,
  * first to push its children, then to build its Expr from theirs.
  */
-function convert(root: JNode, offset: number): Expr {
+function convert(root: JNode, offset: number, src: string): Expr {
   const out = new Map<JNode, Expr>();
   const stack: { n: JNode; done: boolean }[] = [{ n: root, done: false }];
   // jsep's nodes carry no source positions: errors found after parsing have none (−1).
@@ -122,7 +191,8 @@ function convert(root: JNode, offset: number): Expr {
       for (const c of children(n)) stack.push({ n: c, done: false });
       continue;
     }
-    out.set(n, build(n, (c) => out.get(c)!, pos(n)));
+    // A refused method or namespace call names its place by its text (jsep gives no positions).
+    out.set(n, build(n, (c) => out.get(c)!, pos(n), () => textPos(n, src, offset)));
   }
   return out.get(root)!;
 }
@@ -136,6 +206,8 @@ function children(n: JNode): JNode[] {
     case 'Paren':
       return [n.expression];
     case 'CallExpression':
+      // v.sum(0): the object is an argument; np.exp(v): the namespace is not.
+      if (n.callee?.type === 'MemberExpression' && !isNamespace(n.callee.object)) return [n.callee.object, ...n.arguments];
       return n.arguments;
     case 'ArrayExpression':
       return n.elements.flatMap((e: JNode) => (e?.type === 'ArrayExpression' ? e.elements : [e])).filter(Boolean);
@@ -146,14 +218,19 @@ function children(n: JNode): JNode[] {
   }
 }
 
-function build(n: JNode, get: (c: JNode) => Expr, p: number): Expr {
+function build(n: JNode, get: (c: JNode) => Expr, p: number, where: () => number): Expr {
   switch (n?.type) {
     case 'Literal':
       if (typeof n.value === 'number' && Number.isFinite(n.value)) return { k: 'num', v: n.value, pos: p };
+      if (typeof n.value === 'number') throw new ParseError(`the number ${String(n.raw)} is out of range (a double reaches about 1.8e308)`, where());
       if (typeof n.value === 'string') throw new ParseError('text is not a value here', p);
       throw new ParseError(`unexpected ${String(n.raw)}`, p);
-    case 'Identifier':
-      return n.name.includes('$') ? { k: 'ref', name: stripDollars(n.name), pos: p, pinned: true } : { k: 'ref', name: n.name, pos: p };
+    case 'Identifier': {
+      const name = stripDollars(n.name);
+      const bad = addressOutOfBounds(name);
+      if (bad) throw new ParseError(bad, where());
+      return n.name.includes('$') ? { k: 'ref', name, pos: p, pinned: true } : { k: 'ref', name, pos: p };
+    }
     case 'Paren':
       return get(n.expression);
     case 'UnaryExpression': {
@@ -172,6 +249,7 @@ function build(n: JNode, get: (c: JNode) => Expr, p: number): Expr {
       return { k: 'call', fn, args: [get(n.left), get(n.right)], pos: p };
     }
     case 'CallExpression': {
+      if (n.callee?.type === 'MemberExpression') return buildMethodCall(n, get, p, where);
       if (n.callee?.type !== 'Identifier') throw new ParseError('only named functions can be called', p);
       return { k: 'call', fn: n.callee.name, args: n.arguments.map(get), pos: p };
     }
@@ -179,6 +257,8 @@ function build(n: JNode, get: (c: JNode) => Expr, p: number): Expr {
       if (!n.computed && n.property?.type === 'Identifier' && n.property.name === 'T') {
         return { k: 'call', fn: 'transpose', args: [get(n.object)], pos: p };
       }
+      const prop = !n.computed && n.property?.type === 'Identifier' ? n.property.name : null;
+      if (prop && METHODS.has(prop)) throw new ParseError(`only .T (transpose) may follow a value: write ${prop}(${text(n.object)})`, p);
       throw new ParseError('only .T (transpose) may follow a value', p);
     }
     case 'ArrayExpression':
@@ -194,6 +274,72 @@ function build(n: JNode, get: (c: JNode) => Expr, p: number): Expr {
     default:
       throw new ParseError(`unexpected ${n?.type ?? 'input'}`, p);
   }
+}
+
+function isNamespace(n: JNode): boolean {
+  return n?.type === 'Identifier' && NAMESPACES.has(n.name);
+}
+
+/** A short rendering of a simple jsep node for messages (`v`, `v.T`), else `x`. Not recursive. */
+function text(n: JNode): string {
+  if (n?.type === 'Identifier') return n.name;
+  if (n?.type === 'Literal' && typeof n.raw === 'string' && n.raw.length <= 20) return n.raw;
+  if (n?.type === 'MemberExpression' && n.object?.type === 'Identifier' && !n.computed && n.property?.name === 'T') return `${n.object.name}.T`;
+  return 'x';
+}
+
+/**
+ * Where a refused node first appears in the formula text (`obj.fn(`, a literal, a name), for
+ * the message's position; −1 if not found. Only computed when refusing: it scans the text.
+ */
+function textPos(n: JNode, src: string, offset: number): number {
+  let re: RegExp | null = null;
+  if (n?.type === 'CallExpression' && typeof n.callee?.property?.name === 'string') {
+    const obj = n.callee.object?.type === 'Identifier' ? n.callee.object.name : '';
+    re = new RegExp(`${obj ? escape(obj) + '\\s*' : ''}\\.\\s*${escape(n.callee.property.name)}\\s*\\(`);
+  } else if (n?.type === 'Literal' && typeof n.raw === 'string') re = new RegExp(`(?<![A-Za-z0-9_.$])${escape(n.raw)}`);
+  else if (n?.type === 'Identifier') re = new RegExp(`(?<![A-Za-z0-9_$])${escape(n.name)}(?![A-Za-z0-9_$])`);
+  const at = re ? src.search(re) : -1;
+  return at < 0 ? -1 : offset + at;
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * NumPy and PyTorch spellings: `v.sum()`, `v.mean(0)` are our `sum(v)`, `mean(v, 0)`;
+ * `np.exp(v)`, `torch.sigmoid(v)`, `math.exp(x)` are refused with the spelling to use.
+ */
+function buildMethodCall(n: JNode, get: (c: JNode) => Expr, p: number, where: () => number): Expr {
+  const callee = n.callee;
+  const refuse = (message: string): never => {
+    throw new ParseError(message, where());
+  };
+  if (callee.computed || callee.property?.type !== 'Identifier') return refuse('only named functions can be called');
+  const prop: string = callee.property.name;
+  const args = n.arguments.map((a: JNode) => text(a));
+  if (isNamespace(callee.object)) {
+    refuse(`write ${prop}(${args.join(', ')}): functions are called by their own name, without ${callee.object.name}.`);
+  }
+  if (prop === 'max' || prop === 'min') {
+    refuse(`${text(callee.object)}.${prop}(): there is no ${prop} over all entries; ${prop}(a, b) is the elementwise ${prop === 'max' ? 'maximum' : 'minimum'} (argmax(x) gives the index of the largest entry per row)`);
+  }
+  if (prop === 'T' || !METHODS.has(prop)) {
+    refuse(`only .T (transpose) may follow a value${prop !== 'T' ? `: to call ${prop}, write ${prop}(${[text(callee.object), ...args].join(', ')})` : ''}`);
+  }
+  return { k: 'call', fn: prop, args: [get(callee.object), ...n.arguments.map(get)], pos: p };
+}
+
+/** Why an address-like identifier (`A10000`, `AAA1`, `A0`) is no cell, or null; such names cannot be cell names either. */
+function addressOutOfBounds(name: string): string | null {
+  const m = /^([A-Z]{1,3})([0-9]+)$/.exec(name);
+  if (!m || isAddress(name)) return null;
+  const row = Number(m[2]);
+  if (m[1].length > 2 || lettersToCol(m[1]) >= MAX_COL) return `${name} is not a cell: columns end at ZZ`;
+  if (row > MAX_ROW) return `${name} is not a cell: rows end at ${MAX_ROW}`;
+  if (row === 0 || m[2].startsWith('0')) return `${name} is not a cell: rows are numbered from 1 (no leading 0)`;
+  return null;
 }
 
 function liftSign(n: JNode, get: (c: JNode) => Expr, p: number): Expr {

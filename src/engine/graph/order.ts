@@ -3,10 +3,17 @@
 
 export type Neighbours = (id: number) => readonly number[];
 
-/** Stamp-based visited marks, reused between walks (no per-walk allocation of N entries). */
+/**
+ * Stamp-based visited marks, reused between walks (no per-walk allocation of N entries), and
+ * a per-id counter beside them (topoOrder's in-degrees). Both grow together in ensure(), so a
+ * walk's scratch can never be shorter than its marks (a fixed 1,024-entry in-degree array
+ * once made numgrad NaN past the 1,024th cell).
+ */
 export class Marks {
   private stamp = 1;
   private marks = new Int32Array(1024);
+  /** Scratch counters indexed by id, as long as the marks. */
+  counts = new Int32Array(1024);
 
   next(): number {
     this.stamp++;
@@ -22,6 +29,7 @@ export class Marks {
       const m = new Int32Array(Math.max(n, this.marks.length * 2));
       m.set(this.marks);
       this.marks = m;
+      this.counts = new Int32Array(m.length);
     }
   }
 
@@ -58,9 +66,10 @@ export function reach(seeds: Iterable<number>, next: Neighbours, marks: Marks, c
 }
 
 /**
- * Kahn's algorithm restricted to `ids` (all marked with `stamp`): returns them in an order
- * where every id comes after the ids it depends on (`before`), plus those left over
- * because they are in, or downstream of, a cycle.
+ * Kahn's algorithm restricted to `ids` (all marked with `stamp` by `reach`, which sized
+ * `marks` for them): returns them in an order where every id comes after the ids it depends
+ * on (`before`), plus those left over because they are in, or downstream of, a cycle. The
+ * in-degrees live in `marks.counts`, so no caller has a buffer of its own to keep in size.
  */
 export function topoOrder(
   ids: readonly number[],
@@ -68,8 +77,8 @@ export function topoOrder(
   marks: Marks,
   before: Neighbours,
   after: Neighbours,
-  indeg: Int32Array,
 ): { order: number[]; leftover: number[] } {
+  const indeg = marks.counts;
   for (const id of ids) {
     let d = 0;
     const b = before(id);

@@ -61,13 +61,7 @@ export function createScheduler(host: ScheduleHost, slicer: Slicer | null): Sche
   let batchDepth = 0;
   const marks = new Marks();
   const marks2 = new Marks();
-  let indeg = new Int32Array(1024);
   const orderCache = new Map<number, { version: number; order: number[] }>();
-
-  function scratch(n: number): Int32Array {
-    if (indeg.length < n) indeg = new Int32Array(Math.max(n, indeg.length * 2));
-    return indeg;
-  }
 
   /**
    * Everything downstream of `dirty` in topological order. The order after a one-cell edit
@@ -83,7 +77,7 @@ export function createScheduler(host: ScheduleHost, slicer: Slicer | null): Sche
     }
     const n = host.size();
     const { ids, stamp } = reach(dirty, host.users, marks, n);
-    const res = topoOrder(ids, stamp, marks, host.deps, host.users, scratch(n));
+    const res = topoOrder(ids, stamp, marks, host.deps, host.users);
     if (single >= 0 && res.leftover.length === 0 && res.order.length > 64) {
       if (orderCache.size > 64) orderCache.clear();
       orderCache.set(single, { version, order: res.order });
@@ -156,7 +150,7 @@ export function createScheduler(host: ScheduleHost, slicer: Slicer | null): Sche
     if (!rest.length) return;
     const n = host.size();
     const { ids, stamp } = reach(rest, () => [], marks2, n);
-    const sub = topoOrder(ids, stamp, marks2, host.deps, host.users, scratch(n));
+    const sub = topoOrder(ids, stamp, marks2, host.deps, host.users);
     for (const id of sub.order) host.evaluate(id);
   }
 

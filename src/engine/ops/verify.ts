@@ -7,36 +7,58 @@ import { defineOp, type OpDef } from './define';
 export const DEFAULT_CHECK_TOL = 1e-6;
 
 /**
- * Relative error between a and b: the largest entrywise difference over the largest
- * magnitude of either (infinity norms), 0 when both are exactly zero. NaN when either
- * holds a non-finite entry, so such checks always fail.
+ * Below this magnitude a gradient counts as zero: relative error is measured against
+ * max(|a|, |b|, floor), so rounding noise around an exact 0 (−2.8e−17 against 1e−12) is not
+ * a relative error of 1. The whole-sheet check scales it by the loss (finite differences
+ * carry noise of about ε·|L|/h); a check() cell does not know the loss and uses it as is.
  */
-export function relativeError(a: Value, b: Value): number {
+export const COMPARE_FLOOR = 1e-3;
+
+export interface Comparison {
+  pass: boolean;
+  /** max|a − b| / max(|a|, |b|, floor) over all entries; NaN when an entry is not finite. */
+  relErr: number;
+  /** max|a − b| (NaN when an entry is not finite). */
+  absErr: number;
+}
+
+/**
+ * The one rule by which Gradsheet says two values agree, used by check() cells and by the
+ * whole-sheet gradient check alike: the largest entrywise difference over the largest
+ * magnitude of either (infinity norms, floored), at most `tol`. A non-finite entry fails,
+ * so the verdict and the number reported beside it can never disagree.
+ */
+export function compareValues(a: Value, b: Value, tol: number, floor = COMPARE_FLOOR): Comparison {
   const [ar, ac] = shapeOf(a), [br, bc] = shapeOf(b);
   if (ar !== br || ac !== bc) throw new OpError('SHAPE', `check: shapes ${shapeText(a)} and ${shapeText(b)} differ`);
   const n = ar * ac;
   const at = (v: Value, i: number) => (typeof v === 'number' ? v : (v as Matrix).data[i]);
-  let diff = 0, scale = 0;
+  let diff = 0, scale = floor;
   for (let i = 0; i < n; i++) {
     const x = at(a, i), y = at(b, i);
-    if (!Number.isFinite(x) || !Number.isFinite(y)) return NaN;
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return { pass: false, relErr: NaN, absErr: NaN };
     diff = Math.max(diff, Math.abs(x - y));
     scale = Math.max(scale, Math.abs(x), Math.abs(y));
   }
-  return scale === 0 ? 0 : diff / scale;
+  const relErr = scale === 0 ? (diff === 0 ? 0 : Infinity) : diff / scale;
+  return { pass: relErr <= tol, relErr, absErr: diff };
+}
+
+/** compareValues' relative error with no floor (tests compare exact relative errors with it). */
+export function relativeError(a: Value, b: Value): number {
+  return compareValues(a, b, Infinity, 0).relErr;
 }
 
 export const verifyOps: OpDef[] = [
   defineOp({
     name: 'check', args: [2, 3], category: 'verification',
     signature: 'check(a, b, tol)',
-    doc: 'Passes (1) when a and b agree to relative error tol (default 1e-6), fails (0) otherwise; shows ✓ or ✗ with the error.',
+    doc: 'Passes (1) when a and b agree to relative error tol (default 1e-6), measured against max(|a|, |b|, 0.001) so that rounding around 0 is not an error of 1; fails (0) otherwise; shows ✓ or ✗ with the error.',
     inputs: ['a', 'b', 'tol'],
     forward: ([a, b, t], ctx) => {
       const tol = t === undefined ? DEFAULT_CHECK_TOL : toScalar(t, 'check: tolerance');
       if (!(tol >= 0)) throw new OpError('ARG', `check: tolerance must be ≥ 0, got ${tol}`);
-      const relErr = relativeError(a, b);
-      const pass = relErr <= tol;
+      const { pass, relErr } = compareValues(a, b, tol);
       // Several checks in one formula: the first failure is the one reported.
       if (!ctx.meta.check || ctx.meta.check.pass) ctx.meta.check = { pass, relErr, tol };
       return pass ? 1 : 0;

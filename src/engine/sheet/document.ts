@@ -3,6 +3,10 @@
 
 export const FORMAT_VERSION = 1;
 
+/** The fields version 1 defines; any other field is kept as it was (`extra`) and written back. */
+export const TOP_FIELDS = ['gradsheet', 'title', 'notes', 'cells'] as const;
+export const CELL_FIELDS = ['at', 'name', 'formula', 'value', 'note'] as const;
+
 export interface CellDoc {
   at: string;
   name?: string;

@@ -66,6 +66,27 @@ export function sheetText(doc: SheetDoc): string {
   return writeSheet(doc);
 }
 
+/** Said once, visibly, when the browser gives no storage (disabled, some private modes). */
+export const AUTOSAVE_OFF_MESSAGE =
+  'Autosave is off: this browser does not let the page store data (storage disabled or a private window), so a reload loses your edits. Use Save file to keep your work.';
+
+/**
+ * Whether autosave can work here: a storage exists and takes a write. Private modes and
+ * disabled storage either hide localStorage, throw on reading it, or throw on every write;
+ * all of them mean "autosave is off", which the user must hear before a reload loses a sheet.
+ */
+export function autosaveAvailable(storage: StorageLike | null): boolean {
+  if (!storage) return false;
+  const probe = 'gradsheet:probe';
+  try {
+    storage.setItem(probe, '1');
+    storage.removeItem(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function saveAutosave(storage: StorageLike, doc: SheetDoc): boolean {
   try {
     storage.setItem(AUTOSAVE_KEY, writeSheet(doc));

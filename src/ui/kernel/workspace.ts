@@ -2,7 +2,7 @@
 // and every edit a user can make, each recorded for undo. Plain TypeScript: no DOM, no Solid.
 import { createEngine, type Engine } from '../../engine/engine';
 import { isDataFormula } from '../../engine/ops/datasets';
-import { emptySheet, type SheetDoc } from '../../engine/sheet/document';
+import { type CellDoc, emptySheet, type SheetDoc } from '../../engine/sheet/document';
 import { valueFromJson, valueToJson } from '../../engine/tensor/value';
 import { type CellState, type DocState, EMPTY_CELL, type History, type HistoryEntry, createHistory } from './history';
 
@@ -41,13 +41,55 @@ export interface Workspace {
   subscribe(listener: (e: WorkspaceEvent) => void): () => void;
 }
 
+/**
+ * What a loaded document holds that the engine does not: fields this version does not know
+ * (per cell and at the top), an empty title or notes, an empty note, a cell with no formula.
+ * FORMAT.md: readers ignore fields they do not know — and writers keep them, so Save,
+ * autosave and Share link write them back as they came.
+ */
+interface Kept {
+  title: boolean;
+  notes: boolean;
+  extra: Record<string, unknown> | undefined;
+  cells: Map<string, CellDoc>;
+}
+
+function keepUnknown(doc: SheetDoc): Kept {
+  const cells = new Map<string, CellDoc>();
+  for (const c of doc.cells) if (c.extra || c.note === '' || c.formula === '') cells.set(c.at, c);
+  return { title: doc.title !== undefined, notes: doc.notes !== undefined, extra: doc.extra, cells };
+}
+
+/** The engine's document with what `kept` holds put back, for the cells that are still there. */
+function restoreUnknown(doc: SheetDoc, kept: Kept, isEmpty: (at: string) => boolean): SheetDoc {
+  if (kept.cells.size === 0) return doc;
+  const seen = new Set<string>();
+  for (const cd of doc.cells) {
+    const k = kept.cells.get(cd.at);
+    if (!k) continue;
+    seen.add(cd.at);
+    if (k.extra) cd.extra = k.extra;
+    if (k.note === '' && cd.note === undefined) cd.note = '';
+  }
+  // A cell the file held with an empty formula (and only a note or unknown fields) is empty to
+  // the engine; while it stays empty it is written back as it came.
+  for (const [at, k] of kept.cells) {
+    if (seen.has(at) || k.formula !== '' || !isEmpty(at)) continue;
+    const cd: CellDoc = { at, formula: '' };
+    if (k.note !== undefined) cd.note = k.note;
+    if (k.extra) cd.extra = k.extra;
+    doc.cells.push(cd);
+  }
+  return doc;
+}
+
 export function createWorkspace(opts: WorkspaceOptions = {}): Workspace {
   const engine = opts.engine ?? createEngine();
   const history = createHistory(opts.historyLimit);
   const listeners = new Set<(e: WorkspaceEvent) => void>();
   let title = '';
   let notes = '';
-  let extra: Record<string, unknown> | undefined;
+  let kept = keepUnknown(emptySheet());
 
   const emit = (e: WorkspaceEvent) => {
     for (const l of listeners) l(e);
@@ -94,7 +136,7 @@ export function createWorkspace(opts: WorkspaceOptions = {}): Workspace {
     engine.load(s.doc);
     title = s.title;
     notes = s.notes;
-    extra = s.doc.extra;
+    kept = keepUnknown(s.doc);
     emit({ kind: 'load', doc: s.doc });
     emit({ kind: 'meta' });
   }
@@ -188,7 +230,12 @@ export function createWorkspace(opts: WorkspaceOptions = {}): Workspace {
     },
 
     toDoc() {
-      return engine.toDoc({ title: title || undefined, notes: notes || undefined, extra });
+      const doc = engine.toDoc({
+        title: title || kept.title ? title : undefined,
+        notes: notes || kept.notes ? notes : undefined,
+        extra: kept.extra,
+      });
+      return restoreUnknown(doc, kept, (at) => engine.get(at) === null);
     },
 
     undo() {

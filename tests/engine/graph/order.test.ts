@@ -15,7 +15,7 @@ function order(deps: number[][], seeds: number[]) {
   const g = graph(deps);
   const marks = new Marks();
   const { ids, stamp } = reach(seeds, g.users, marks, g.n);
-  return topoOrder(ids, stamp, marks, g.deps, g.users, new Int32Array(g.n));
+  return topoOrder(ids, stamp, marks, g.deps, g.users);
 }
 
 describe('graph/order', () => {
