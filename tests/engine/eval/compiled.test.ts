@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/engine';
 import { compilePlan } from '../../../src/engine/eval/compiled';
+import { compiledTrainProgram } from '../../../src/engine/eval/compiled-train';
 import { type Plan, PlanError, createPlanRunner, upstreamSlots } from '../../../src/engine/eval/plan';
 import { setInplaceWasmThreshold } from '../../../src/engine/tensor/inplace';
 import { Matrix, type Value } from '../../../src/engine/tensor/value';
@@ -272,5 +273,34 @@ describe('what a compiled program computes', () => {
     const prog = compareRuns(plan, e, plan.losses[0], [plan.cells.find((c) => c.at === 'A1')!.slot]);
     expect(prog.describe()).toMatch(/logsumexp \(generic, allocates\)/);
     expect(prog.stats.generic).toBeGreaterThan(0);
+  });
+});
+
+describe('compiledTrainProgram (the trainer seam)', () => {
+  it('forward with parameter values, value of a kept slot, gradients of the parameters: the plan runner’s numbers, step after step', () => {
+    const { e, params } = mlpSheet({ n: 10, d: 3, hidden: [{ size: 6, act: 'tanh' }], k: 3, loss: 'ce', biasFirst: false, seed: 9 });
+    const plan = e.plan({ losses: ['E1'], freeze: true });
+    const slots = params.map((at) => plan.cells.find((c) => c.at === at)!.slot);
+    const loss = plan.losses[0];
+    const tp = compiledTrainProgram(plan, e.registry, [loss]);
+    const runner = createPlanRunner(plan, e.registry);
+    const weights = new Map<number, Value>(slots.map((s) => [s, e.get(params[slots.indexOf(s)])!.value as Value]));
+    for (let step = 0; step < 3; step++) {
+      tp.forward(weights, step);
+      const values = runner.forward(weights);
+      expectClose([tp.value(loss) as number], [values[loss] as number], `loss at step ${step}`);
+      const g = tp.grad(loss, [...slots, plan.cells.find((c) => c.at === 'A1')!.slot]);
+      expect(g[slots.length], 'no gradient for the data').toBeUndefined();
+      const { adj } = runner.backward(values, loss);
+      slots.forEach((s, i) => {
+        const got = flat(g[i], 0);
+        expectClose(got, flat(adj[s], got.length), `∂/∂${params[i]} at step ${step}`);
+      });
+      // an SGD step on fresh values, as the trainer does
+      for (const [i, s] of slots.entries()) {
+        const w = weights.get(s) as Matrix, gi = (g[i] as Matrix).data;
+        weights.set(s, new Matrix(w.rows, w.cols, w.data.map((x, k) => x - 0.5 * gi[k])));
+      }
+    }
   });
 });
