@@ -18,12 +18,13 @@ export interface NamingHost {
   renamed(c: Cell): void;
 }
 
-export type NameResult = { ok: true; note?: string } | { ok: false; message: string };
+/** `rewritten`: every formula the change rewrote (a document kept beside the engine applies them). */
+export type NameResult = { ok: true; note?: string; rewritten: { at: string; formula: string }[] } | { ok: false; message: string };
 
 export function setCellName(host: NamingHost, c: Cell, name: string | null): NameResult {
   const { names, store } = host;
   const next = name === null || name.trim() === '' ? null : name.trim();
-  if (next === c.name) return { ok: true };
+  if (next === c.name) return { ok: true, rewritten: [] };
   if (next !== null) {
     const problem = nameProblem(next, host.isFunction);
     if (problem) return { ok: false, message: problem };
@@ -33,32 +34,36 @@ export function setCellName(host: NamingHost, c: Cell, name: string | null): Nam
   const old = c.name;
   // A name spelled like an address takes over that spelling: formulas that meant the
   // address say so explicitly ($W$1) first, so naming never changes what they compute.
-  const pinned = next !== null && next !== c.at ? pinAddressUses(host, next) : [];
+  const rewritten: { at: string; formula: string }[] = [];
+  const pinned = next !== null && next !== c.at ? pinAddressUses(host, next, rewritten) : [];
   if (old !== null) names.byName.delete(old);
   c.name = next;
   if (next !== null) names.byName.set(next, c.id);
   host.renamed(c);
   if (old !== null) {
     const to = next ?? (names.byName.has(c.at) ? pinnedAddress(c.at) : c.at);
-    rewriteUses(host, old, to);
+    rewriteUses(host, old, to, rewritten);
   }
   if (next !== null) recompileMentions(host, next);
-  if (!pinned.length) return { ok: true };
+  if (!pinned.length) return { ok: true, rewritten };
   const they = pinned.length > 1 ? 'they keep' : 'it keeps';
-  return { ok: true, note: `${pinned.join(', ')} referred to the address ${next}: now written ${pinnedAddress(next!)}, so ${they} reading that cell` };
+  return { ok: true, rewritten, note: `${pinned.join(', ')} referred to the address ${next}: now written ${pinnedAddress(next!)}, so ${they} reading that cell` };
 }
 
 /** Rewrite the formulas that use the name `from` to say `to`. */
-function rewriteUses(host: NamingHost, from: string, to: string): void {
+function rewriteUses(host: NamingHost, from: string, to: string, out: { at: string; formula: string }[]): void {
   for (const id of [...(host.names.mentionedBy.get(from) ?? [])]) {
     const u = host.store.cells[id];
-    u.formula = renameInFormula(u.formula, from, to);
+    const f = renameInFormula(u.formula, from, to);
+    if (f === u.formula) continue;
+    u.formula = f;
     host.recompile(u);
+    out.push({ at: u.at, formula: f });
   }
 }
 
 /** Rewrite unpinned references to the address `at` as `$C$R`; the cells rewritten. */
-function pinAddressUses(host: NamingHost, at: string): string[] {
+function pinAddressUses(host: NamingHost, at: string, out: { at: string; formula: string }[]): string[] {
   const target = host.store.idOf(at);
   if (!isAddress(at) || target === undefined) return [];
   const done: string[] = [];
@@ -69,6 +74,7 @@ function pinAddressUses(host: NamingHost, at: string): string[] {
     u.formula = f;
     host.recompile(u);
     done.push(u.at);
+    out.push({ at: u.at, formula: f });
   }
   return done.sort(compareAddresses);
 }

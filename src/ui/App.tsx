@@ -1,19 +1,21 @@
 // The app: wires the workspace (document + undo), the bridge (engine → signals), the
 // controller (selection, editing) and the components. Components only render.
-import { Show, createSignal, onCleanup, onMount } from 'solid-js';
+import { Show, createSignal, onCleanup } from 'solid-js';
 import type { SheetDoc } from '../engine/sheet/document';
 import { createBridge } from './bridge';
 import { CellMessage, FormulaBar } from './components/FormulaBar';
 import { Grid } from './components/Grid';
 import { HelpPanel } from './components/HelpPanel';
 import { Inspector } from './components/Inspector';
+import { NotesPanel } from './components/NotesPanel';
 import { Toolbar } from './components/Toolbar';
 import { Welcome } from './components/Welcome';
 import { createController } from './controller';
-import { bootSheet } from './kernel/boot';
 import type { ExampleEntry } from './kernel/examples';
 import { historyAction } from './kernel/keys';
-import { AUTOSAVE_OFF_MESSAGE, type StorageLike, WELCOME_KEY, autosaveAvailable, createAutosaver, fileNameFor, isShareHash, sheetText } from './kernel/persistence';
+import { AUTOSAVE_OFF_MESSAGE, type StorageLike, WELCOME_KEY, autosaveAvailable, createAutosaver, decodeShareHash, fileNameFor, isShareHash, sheetText } from './kernel/persistence';
+import { createDocSession } from './kernel/recent';
+import { circuitDoc } from './kernel/welcome';
 import { createWorkspace } from './kernel/workspace';
 import { createEngine, type Slicer } from '../engine/engine';
 import { createRegistry } from '../engine/ops/registry';
@@ -22,6 +24,8 @@ import { MNIST_FILE, createMnistLoader, recomputeOnMnist } from './kernel/mnist-
 export interface AppProps {
   /** Where the autosave lives (default: localStorage). */
   storage?: StorageLike | null;
+  /** This tab's own memory of which sheet it has open (default: sessionStorage with localStorage, else none). */
+  session?: StorageLike | null;
   examples?: () => Promise<ExampleEntry[]>;
   /** The page's hash at start (default: location.hash). */
   hash?: string;
@@ -40,6 +44,21 @@ function defaultStorage(): StorageLike | null {
   }
 }
 
+function defaultSession(): StorageLike | null {
+  try {
+    return typeof sessionStorage !== 'undefined' ? sessionStorage : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Without storage there is no Recent: a link or the welcome sheet. */
+function bootWithoutStorage(hash: string, isFunction: (n: string) => boolean) {
+  const link = decodeShareHash(hash, isFunction);
+  if (link?.ok) return { doc: link.doc, source: 'link' as const, alert: null, firstRun: false };
+  return { doc: circuitDoc(), source: 'welcome' as const, alert: link && !link.ok ? link.error : null, firstRun: true };
+}
+
 export function App(props: AppProps) {
   const storage = props.storage === undefined ? defaultStorage() : props.storage;
   const hash = props.hash ?? (typeof location !== 'undefined' ? location.hash : '');
@@ -48,13 +67,22 @@ export function App(props: AppProps) {
   const mnist = createMnistLoader({ url: `${import.meta.env.BASE_URL}${MNIST_FILE}` });
   const ws = createWorkspace({ engine: createEngine({ slicer: props.slicer, registry: createRegistry({ mnist: mnist.source }) }) });
   onCleanup(recomputeOnMnist(mnist, ws.engine));
-  const boot = props.doc ? { doc: props.doc, alert: null, firstRun: false, source: 'autosave' as const } : bootSheet(hash, storage, isFunction);
+  // No storage at all (disabled, private mode): said once, visibly, with a Save file button.
+  const [autosaveOff, setAutosaveOff] = createSignal(!autosaveAvailable(storage));
+  // Each sheet has its own autosave slot; a link opens beside the saved ones (kernel/recent).
+  const docs = storage && !autosaveOff() ? createDocSession({ storage, session: props.session !== undefined ? props.session : props.storage === undefined ? defaultSession() : null, isFunction }) : null;
+  const boot = props.doc
+    ? { doc: props.doc, alert: null, notice: null, firstRun: false, source: 'recent' as const }
+    : docs
+      ? docs.boot(hash)
+      : { ...bootWithoutStorage(hash, isFunction), notice: null };
   // Title and notes come with the document; loading at start is not an undoable edit.
   ws.load(boot.doc, 'open');
   ws.history.clear();
   const bridge = createBridge(ws);
   const ctl = createController(ws, bridge);
   if (boot.alert) ctl.setAlert(boot.alert);
+  else if (boot.notice) ctl.setAlert(boot.notice);
 
   let welcomeDismissed = false;
   try {
@@ -70,6 +98,16 @@ export function App(props: AppProps) {
   });
   onCleanup(offWelcome);
   const [helpOpen, setHelpOpen] = createSignal(false);
+  // The sheet's notes open with a sheet that has some (every example explains what to look at).
+  const [notesOpen, setNotesOpen] = createSignal(ws.notes().trim() !== '');
+  // (Only when the notes change: inserting a row reloads the same sheet and its notes.)
+  let shownNotes = ws.notes();
+  const offNotes = ws.subscribe((e) => {
+    if (e.kind !== 'load' || (e.doc.notes ?? '') === shownNotes) return;
+    shownNotes = e.doc.notes ?? '';
+    setNotesOpen(shownNotes.trim() !== '');
+  });
+  onCleanup(offNotes);
 
   // Autosave: debounced, and on pagehide; serialisation never blocks an edit.
   // A failed autosave (storage full or off) is said once, until a save works again.
@@ -78,10 +116,21 @@ export function App(props: AppProps) {
     if (!ok && !autosaveWarned) ctl.setAlert('Autosave failed: this sheet does not fit in the browser’s storage. Use Save file to keep your work.');
     autosaveWarned = !ok;
   };
-  // No storage at all (disabled, private mode): said once, visibly, with a Save file button.
-  const [autosaveOff, setAutosaveOff] = createSignal(!autosaveAvailable(storage));
-  const saver = storage && !autosaveOff() ? createAutosaver(() => ws.toDoc(), storage, props.autosaveDelay ?? 250, undefined, onSaved) : null;
-  if (saver) {
+  const saver = docs ? createAutosaver(() => ws.toDoc(), docs.storage, props.autosaveDelay ?? 250, undefined, onSaved) : null;
+  if (docs && saver) {
+    docs.setTitleSource(() => ws.title());
+    docs.onFork((m) => ctl.setAlert(m));
+    // A new document (New, an example, a file, a link): the one on screen is saved first.
+    ctl.setBeforeNewDocument(() => {
+      saver.flush();
+      docs.startNew();
+    });
+    // Another tab saved this tab's sheet: say so now; this tab's next save becomes a copy.
+    const onStorage = (e: StorageEvent) => {
+      if (docs.changedElsewhere(e.key)) ctl.setAlert(`“${ws.title() || 'Untitled sheet'}” was just changed in another tab. Edits made here will be saved as a separate sheet (see Recent).`);
+    };
+    window.addEventListener('storage', onStorage);
+    onCleanup(() => window.removeEventListener('storage', onStorage));
     const off1 = ws.engine.subscribe(() => saver.schedule());
     const off2 = ws.subscribe(() => saver.schedule());
     const onHide = () => saver.flush();
@@ -93,15 +142,52 @@ export function App(props: AppProps) {
       saver.flush();
       saver.dispose();
     });
-    if (boot.source === 'link') saver.schedule();
+    if (boot.source === 'link' || boot.source === 'legacy') saver.schedule();
   }
-  if (isShareHash(hash) && typeof history !== 'undefined' && props.hash === undefined) {
-    // The link's sheet is now the working copy (autosaved); a reload must not discard edits.
+  const recent = docs && saver
+    ? {
+        list: () => docs.list(),
+        currentId: () => docs.id(),
+        open(id: string) {
+          saver.flush();
+          const doc = docs.open(id);
+          if (!doc) {
+            ctl.setAlert('That sheet could not be read from the browser’s storage.');
+            return;
+          }
+          ctl.loadDoc(doc, 'open a recent sheet', false);
+          // Undo must not carry another document's content into this one's slot.
+          ws.history.clear();
+          ctl.focusGrid();
+        },
+      }
+    : undefined;
+
+  // A share link pasted into the address bar of an open tab: open it (as a new sheet).
+  const onHash = () => {
+    const r = decodeShareHash(location.hash, isFunction);
+    if (!r) return;
+    if (r.ok) {
+      ctl.loadDoc(r.doc, 'open a shared sheet');
+      ctl.setAlert(`The shared sheet opened as a new sheet${docs ? '; the previous one is kept under Recent' : ''}.`);
+      dropHash();
+      ctl.focusGrid();
+    } else ctl.setAlert(r.error);
+  };
+  const dropHash = () => {
     try {
       history.replaceState(null, '', location.pathname + location.search);
     } catch {
       /* ignore */
     }
+  };
+  if (props.hash === undefined && typeof window !== 'undefined') {
+    window.addEventListener('hashchange', onHash);
+    onCleanup(() => window.removeEventListener('hashchange', onHash));
+  }
+  if (isShareHash(hash) && typeof history !== 'undefined' && props.hash === undefined) {
+    // The link's sheet is now the working copy (autosaved); a reload must not discard edits.
+    dropHash();
   }
 
   // Undo/redo from anywhere on the page except text fields (which keep their own undo).
@@ -123,13 +209,11 @@ export function App(props: AppProps) {
     bridge.dispose();
   });
 
-  onMount(() => ctl.focusGrid());
-
   const examples = props.examples ?? (() => import('./examples').then((m) => m.viteExamples()));
 
   return (
     <div class="app">
-      <Toolbar ctl={ctl} examples={examples} helpOpen={helpOpen()} toggleHelp={() => setHelpOpen(!helpOpen())} pageUrl={() => (typeof location !== 'undefined' ? location.href : 'http://localhost/')} />
+      <Toolbar ctl={ctl} recent={recent} examples={examples} helpOpen={helpOpen()} toggleHelp={() => setHelpOpen(!helpOpen())} notesOpen={notesOpen()} toggleNotes={() => setNotesOpen(!notesOpen())} pageUrl={() => (typeof location !== 'undefined' ? location.href : 'http://localhost/')} />
       <Show when={ctl.alert()}>
         <div class="alert">
           <span role="alert">{ctl.alert()}</span>
@@ -163,9 +247,12 @@ export function App(props: AppProps) {
       <CellMessage ctl={ctl} />
       <main class="workarea">
         <Grid ctl={ctl} />
+        <Show when={notesOpen()}>
+          <NotesPanel ctl={ctl} onClose={() => setNotesOpen(false)} />
+        </Show>
         <Inspector ctl={ctl} />
         <Show when={helpOpen()}>
-          <HelpPanel registry={ws.engine.registry} onClose={() => setHelpOpen(false)} />
+          <HelpPanel registry={bridge.registry} onClose={() => setHelpOpen(false)} />
         </Show>
       </main>
     </div>

@@ -3,7 +3,8 @@
 // mounts, dropped when it unmounts), so an edit re-reads the changed cells and — because
 // gradients may change anywhere upstream of the loss — the visible cells, never the whole sheet.
 import { type Accessor, batch, createSignal, onCleanup } from 'solid-js';
-import type { CellView, ChangeSet } from '../engine/engine';
+import type { CellView, ChangeSet, Explanation } from '../engine/engine';
+import type { Registry } from '../engine/ops/registry';
 import { parseAddress } from '../engine/formula/address';
 import type { Value } from '../engine/tensor/value';
 import type { Workspace } from './kernel/workspace';
@@ -29,6 +30,14 @@ export interface Bridge {
   progress: Accessor<{ done: number; total: number } | null>;
   /** Named cells, for autocomplete (computed on demand, cached per structure change). */
   names(): { name: string; at: string }[];
+  /** The chain-rule breakdown of a cell's gradient; reactive (re-read on every change set). */
+  explain(at: string): Explanation;
+  /** A cell's current view, read once (not tracked): for text built inside a tracked read. */
+  peek(at: string): CellView | null;
+  /** The loss in use, by name when it has one; reactive. */
+  lossName(): string | null;
+  readonly registry: Registry;
+  isFunction(name: string): boolean;
   dispose(): void;
 }
 
@@ -163,6 +172,19 @@ export function createBridge(ws: Workspace): Bridge {
       if (!namesCache) namesCache = engine.names();
       return namesCache;
     },
+    explain(at) {
+      tick();
+      return engine.explain(at);
+    },
+    peek: (at) => engine.get(at),
+    lossName() {
+      const l = activeLoss();
+      if (!l) return null;
+      structure();
+      return ws.cellState(l.loss).name ?? l.loss;
+    },
+    registry: engine.registry,
+    isFunction: (n) => engine.registry.has(n),
     dispose() {
       offEngine();
       offWs();

@@ -495,7 +495,7 @@ describe('names', () => {
     e.setName('C1', 'xx');
     e.setName('C2', 'x2');
     const before = [valueOf(e, 'B1'), valueOf(e, 'B2'), valueOf(e, 'B3')];
-    expect(e.setName('A1', 'input')).toEqual({ ok: true });
+    expect(e.setName('A1', 'input')).toMatchObject({ ok: true });
     expect(e.get('B1')!.formula).toBe('input * input + exp(input) + input.T');
     expect(e.get('B2')!.formula).toBe('grad(B1, input)');
     expect(e.get('B3')!.formula).toBe('xx + x2');
@@ -512,7 +512,7 @@ describe('names', () => {
     }
     expect(e.get('A1')!.name).toBeNull();
     // Addresses are upper case: the lecture notes' lower-case names are names.
-    expect(e.setName('A1', 'w1')).toEqual({ ok: true });
+    expect(e.setName('A1', 'w1')).toMatchObject({ ok: true });
   });
 
   it('messages name a cell by its current name: naming the loss rewords its grad cell’s error', () => {

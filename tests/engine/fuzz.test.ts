@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createEngine, type CellView, type Engine } from '../../src/engine/engine';
-import { ParseError, parseFormula } from '../../src/engine/formula/parse';
+import { ParseError } from '../../src/engine/errors';
+import { parseFormula } from '../../src/engine/formula/parse';
 import { createWorkspace } from '../../src/ui/kernel/workspace';
 
 /** GRADSHEET_FC_SCALE=10 multiplies the runs, for a deeper search than the everyday one. */

@@ -27,8 +27,10 @@ describe('names spelled like addresses', () => {
     const e = sheet({ A1: '3', W1: '100', B1: 'W1 * 2', B2: 'W1 + 1' });
     expect(e.get('B1')!.value).toBe(200);
     const r = e.setName('A1', 'W1');
-    expect(r).toEqual({ ok: true, note: expect.stringContaining('$W$1') });
+    expect(r).toMatchObject({ ok: true, note: expect.stringContaining('$W$1') });
     expect(r.ok && r.note).toContain('B1, B2');
+    // A document kept beside the engine (the app's workspace) learns every rewrite from the result.
+    expect(r.ok && r.rewritten).toEqual([{ at: 'B1', formula: '$W$1 * 2' }, { at: 'B2', formula: '$W$1 + 1' }]);
     expect(e.get('B1')!.formula).toBe('$W$1 * 2');
     expect(e.get('B1')!.value).toBe(200);
     expect(e.get('B2')!.value).toBe(101);

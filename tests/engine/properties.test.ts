@@ -383,7 +383,7 @@ describe('random sheets (fast-check)', () => {
         const at = named[which % named.length];
         const old = b.names.get(at)!;
         const before = e.cells().map((c) => ({ at: c.at, value: c.value, error: c.error, grad: c.grad }));
-        expect(e.setName(at, name)).toEqual({ ok: true });
+        expect(e.setName(at, name)).toMatchObject({ ok: true });
         const after = e.cells().map((c) => ({ at: c.at, value: c.value, error: c.error, grad: c.grad }));
         expect(after).toEqual(before);
         expect(e.get(at)!.name).toBe(name);

@@ -181,7 +181,7 @@ export function compile(expr: Expr, registry: Registry, resolve: Resolver, menti
   compileTree(expr);
   if (missing.length) {
     const uniq = [...new Set(missing)];
-    const hint = uniq.find((n) => /^[a-z]{1,2}[1-9][0-9]*$/.test(n) && isAddress(n.toUpperCase()));
+    const hint = uniq.find((n) => n === n.toLowerCase() && isAddress(n.toUpperCase()));
     throw new UnknownNameError(
       uniq,
       `unknown name${uniq.length > 1 ? 's' : ''} ${uniq.join(', ')}` + (hint ? ` (addresses are upper case: ${hint.toUpperCase()})` : ''),

@@ -2,8 +2,9 @@
 // its adjoint), where, heaviside and sign (masks that keep NaN), size, put_rows (the adjoint
 // of rows), same_shape (the shape check of mse). Each is an ordinary op a user may call,
 // with its own forward and rule, named after NumPy where NumPy has it.
+import { OpError } from '../errors';
 import { broadcastShape, map, unbroadcast, zip } from '../tensor/kernels';
-import { Matrix, OpError, type Value, normalize, shapeOf, shapeText } from '../tensor/value';
+import { Matrix, type Value, normalize, shapeOf, shapeText } from '../tensor/value';
 import { defineOp, type OpDef } from './define';
 import { axisArg, intArg, matrixArg } from './helpers';
 

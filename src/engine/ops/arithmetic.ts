@@ -1,7 +1,8 @@
 // Operators: + - * / ^ @ .T, negation and comparisons. Elementwise ones broadcast as NumPy
 // does on 2-D shapes; their VJPs sum the gradient back to each input's shape.
+import { OpError } from '../errors';
 import { arith, map, matmul, matmulTA, matmulTB, transpose, zip } from '../tensor/kernels';
-import { Matrix, OpError, type Value, shapeOf, shapeText } from '../tensor/value';
+import { Matrix, type Value, shapeOf, shapeText } from '../tensor/value';
 import { defineOp, type OpDef } from './define';
 import { matrixArg, toShapeOf } from './helpers';
 

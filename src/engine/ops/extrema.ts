@@ -3,8 +3,9 @@
 // as in NumPy's maximum and PyTorch: max(0/0, 1) and max(1, 0/0) are both NaN, and so is
 // the gradient there. On ties the gradient goes to `a` (SPEC §3), to every tied entry
 // evenly for amax/amin (as PyTorch's max()).
+import { OpError } from '../errors';
 import { zip } from '../tensor/kernels';
-import { OpError, type Value } from '../tensor/value';
+import type { Value } from '../tensor/value';
 import { heavisideScalar, sumTo } from './adjoint';
 import { defineOp, type OpDef } from './define';
 import { call } from './helpers';

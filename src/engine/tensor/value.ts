@@ -72,10 +72,6 @@ export function shapeText(v: Value | Shape): string {
   return `${r}×${c}`;
 }
 
-export function isScalarLike(v: Value): boolean {
-  return typeof v === 'number' || (v.rows === 1 && v.cols === 1);
-}
-
 /** The number inside a scalar or 1×1 matrix; an OpError for anything larger. */
 export function toScalar(v: Value, what = 'value'): number {
   if (typeof v === 'number') return v;
@@ -87,11 +83,6 @@ export function toScalar(v: Value, what = 'value'): number {
 export function asMatrix(v: Value): Matrix {
   if (typeof v === 'number') return new Matrix(1, 1, Float64Array.of(v));
   return v;
-}
-
-/** Element i in row-major order. */
-export function elementAt(v: Value, i: number): number {
-  return typeof v === 'number' ? v : v.data[i];
 }
 
 /** 1×1 matrices collapse to numbers so that scalar sheets stay on the fast path. */

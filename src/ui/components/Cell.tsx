@@ -1,9 +1,30 @@
 // One grid cell: name, value, and ∂L/∂cell under it. Reads its own signal from the bridge,
 // so an edit re-renders only the cells whose view changed.
-import { Show, createMemo } from 'solid-js';
+import { For, Show, createMemo } from 'solid-js';
 import type { Controller } from '../controller';
-import { cellAriaLabel, checkText, isFiniteVal, isMatrixValue, shortValue } from '../kernel/cell-text';
+import type { Matrix } from '../../engine/tensor/value';
+import { cellAriaLabel, checkSentence, compactNumber, isFiniteVal, isMatrixValue, isSmallMatrix, shortValue } from '../kernel/cell-text';
 import { Heatmap } from './Heatmap';
+
+/** A small matrix's numbers in the cell, each with its index on hover. */
+function MiniMatrix(props: { m: Matrix; kind: 'value' | 'grad'; label: string }) {
+  const rows = () => Array.from({ length: props.m.rows }, (_, i) => i);
+  const cols = () => Array.from({ length: props.m.cols }, (_, j) => j);
+  return (
+    <span class={`mini-matrix ${props.kind}`} role="img" aria-label={props.label} style={{ 'grid-template-columns': `repeat(${props.m.cols}, auto)` }}>
+      <For each={rows()}>
+        {(i) => (
+          <For each={cols()}>
+            {(j) => {
+              const x = () => props.m.data[i * props.m.cols + j];
+              return <span title={`[${i}, ${j}] = ${x()}`}>{compactNumber(x())}</span>;
+            }}
+          </For>
+        )}
+      </For>
+    </span>
+  );
+}
 
 export function Cell(props: { at: string; col: number; row: number; left: number; width: number; ctl: Controller; selected: boolean; inRange: boolean }) {
   const view = props.ctl.bridge.cell(props.at);
@@ -73,23 +94,37 @@ export function Cell(props: { at: string; col: number; row: number; left: number
                 fallback={
                   <div class="cell-value num">
                     <Show when={!isFiniteVal(x().value)}><span class="warn" aria-hidden="true">⚠ </span></Show>
-                    {checkText(x(), true) ?? shortValue(x().value)}
+                    {x().check ? checkSentence(x()) : shortValue(x().value)}
                   </div>
                 }
               >
-                <div class="cell-value matrix">
-                  <Heatmap matrix={x().value as any} width={46} height={14} label={`value heatmap ${props.at}`} />
-                  <Show when={!isFiniteVal(x().value)}><span class="warn">⚠ non-finite</span></Show>
-                </div>
+                <Show
+                  when={isSmallMatrix(x().value)}
+                  fallback={
+                    <div class="cell-value matrix">
+                      <Heatmap matrix={x().value as Matrix} width={46} height={14} label={`value heatmap ${props.at}`} />
+                      <Show when={!isFiniteVal(x().value)}><span class="warn">⚠ non-finite</span></Show>
+                    </div>
+                  }
+                >
+                  {/* Small matrices read as numbers: the value, and its gradient beside it. */}
+                  <div class="cell-small-matrix">
+                    <MiniMatrix m={x().value as Matrix} kind="value" label={`value of ${props.at}`} />
+                    <Show when={isSmallMatrix(x().grad)}>
+                      <span class="d">∂</span>
+                      <MiniMatrix m={x().grad as Matrix} kind="grad" label={`gradient of ${props.at}`} />
+                    </Show>
+                  </div>
+                </Show>
               </Show>
-              <Show when={x().grad !== null}>
+              <Show when={x().grad !== null && !(isSmallMatrix(x().value) && isSmallMatrix(x().grad))}>
                 <Show
                   when={isMatrixValue(x().grad)}
                   fallback={<div class="cell-grad num"><span class="d">∂</span> {shortValue(x().grad)}</div>}
                 >
                   <div class="cell-grad matrix">
                     <span class="d">∂</span>
-                    <Heatmap matrix={x().grad as any} width={46} height={14} label={`gradient heatmap ${props.at}`} />
+                    <Heatmap matrix={x().grad as Matrix} width={46} height={14} label={`gradient heatmap ${props.at}`} scale="grad" />
                   </div>
                 </Show>
               </Show>

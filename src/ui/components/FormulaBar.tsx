@@ -22,9 +22,12 @@ export function NameBox(props: { ctl: Controller }) {
         value={ctl.nameDraft() ?? ctl.activeView()?.name ?? ''}
         onInput={(e) => ctl.setNameDraft(e.currentTarget.value)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter') {
+          if (e.key === 'Enter' || e.key === 'Tab') {
+            // A refused name stops here, next to its reason: neither Enter nor Tab moves on.
             e.preventDefault();
-            if (ctl.commitName()) ctl.focusGrid();
+            if (!ctl.commitName()) return;
+            if (e.key === 'Enter') ctl.focusGrid();
+            else ctl.focusFormula(true);
           } else if (e.key === 'Escape') {
             e.preventDefault();
             ctl.setNameDraft(null);
@@ -58,10 +61,18 @@ export function FormulaBar(props: { ctl: Controller }) {
       input.setSelectionRange(n, n);
     }
   });
+  ctl.setCaretSource(
+    () => (document.activeElement === input ? (input.selectionStart ?? input.value.length) : input.value.length),
+    (caret) => {
+      // The draft signal updates the input's value; place the caret after it has.
+      input.value = ctl.editing()?.draft ?? input.value;
+      input.setSelectionRange(caret, caret);
+    },
+  );
 
   function refresh() {
     const caret = input.selectionStart ?? input.value.length;
-    const s = suggest(input.value, caret, ctl.ws.engine.registry, ctl.bridge.names());
+    const s = suggest(input.value, caret, ctl.bridge.registry, ctl.bridge.names());
     setSugg(s);
     setIndex(0);
     setNavigated(false);
@@ -79,11 +90,15 @@ export function FormulaBar(props: { ctl: Controller }) {
 
   function finish(dc: number, dr: number) {
     setSugg(null);
-    // Focus first: focusing after the commit has changed the DOM forces a synchronous style
-    // and layout pass over the grid (measured: most of a 1,000-cell edit's handler time).
-    // Leaving the input commits through its blur handler; commitEdit is then a no-op.
+    // Committing is explicit (Enter, Tab), never a side effect of the input losing focus.
+    // Focus moves first: focusing after the commit has changed the DOM forces a synchronous
+    // style and layout pass over the grid (measured: most of a 1,000-cell edit's handler time).
+    // A refused commit (an invalid name) takes the focus back, with the reason shown.
     ctl.focusGrid();
-    ctl.commitEdit();
+    if (!ctl.commitEdit()) {
+      ctl.focusFormula(true);
+      return;
+    }
     ctl.move(dc, dr);
   }
 
@@ -107,6 +122,13 @@ export function FormulaBar(props: { ctl: Controller }) {
         setSugg(null);
         return;
       }
+    }
+    const arrow = ({ ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] } as Record<string, [number, number]>)[e.key];
+    if (arrow && !e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey && ctl.editing() && ctl.pointMove(arrow[0], arrow[1])) {
+      // Arrow keys point at a cell while the caret waits for an operand, as in a spreadsheet.
+      e.preventDefault();
+      setSugg(null);
+      return;
     }
     if (e.key === 'Enter') {
       e.preventDefault();
@@ -159,9 +181,9 @@ export function FormulaBar(props: { ctl: Controller }) {
           onKeyDown={onKeyDown}
           onClick={() => ctl.editing() && refresh()}
           onBlur={() => {
+            // Leaving the input keeps the draft (the cell shows it); Enter or Tab commits.
             if (acceptingClick) return;
             setSugg(null);
-            ctl.commitEdit();
           }}
         />
         <Show when={sugg()}>
@@ -197,12 +219,23 @@ export function FormulaBar(props: { ctl: Controller }) {
   );
 }
 
-/** The selected cell's error message (shown under the formula bar). */
+/**
+ * Under the formula bar: why a commit was refused, else the selected cell's error. While a
+ * formula is being typed its cell's old error is not shown (the half-typed text is not it).
+ * The line keeps its height when empty, so the grid never jumps as a message comes and goes.
+ */
 export function CellMessage(props: { ctl: Controller }) {
-  const v = () => props.ctl.activeView();
+  const v = () => (props.ctl.editing() ? null : props.ctl.activeView());
   return (
-    <div class="cell-message" aria-live="polite">
-      <Show when={v()?.error}>
+    <div class="cell-message" aria-live="polite" title={props.ctl.editError() ?? (v()?.error ? `#${v()!.error!.kind} ${v()!.error!.message}` : undefined)}>
+      <Show when={props.ctl.editError()}>
+        {(m) => (
+          <span class="msg-error" role="alert">
+            {m()}
+          </span>
+        )}
+      </Show>
+      <Show when={!props.ctl.editError() && v()?.error}>
         {(err) => (
           <span class="msg-error">
             <strong>#{err().kind}</strong> {err().message}

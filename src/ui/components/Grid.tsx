@@ -1,12 +1,16 @@
 // The virtualized grid: only the rows and columns on screen are in the DOM. Fixed row height
 // and column width make the window arithmetic (kernel/grid-window.ts).
-import { For, createEffect, createMemo, createSignal, onCleanup, onMount, untrack } from 'solid-js';
+import { For, Show, createEffect, createMemo, createSignal, onCleanup, onMount, untrack } from 'solid-js';
 import { MAX_COL, MAX_ROW, colToLetters, formatAddress } from '../../engine/formula/address';
 import type { Controller } from '../controller';
-import { type GridMetrics, range, scrollToReveal, visibleWindow } from '../kernel/grid-window';
+import { type GridMetrics, columnLayout, range, revealColumn, scrollToReveal, visibleColumns, visibleWindow } from '../kernel/grid-window';
+import { readClip, writeClip } from '../kernel/clipboard-dom';
+import { CLIP_MIME } from '../kernel/clipboard';
+import { pasteCsvData } from '../kernel/csv-import';
 import { gridKeyAction } from '../kernel/keys';
-import { inRect, posOf } from '../kernel/selection';
+import { type Rect, inRect, posOf } from '../kernel/selection';
 import { Cell } from './Cell';
+import { ContextMenu } from './ContextMenu';
 
 export const METRICS: GridMetrics = { rowHeight: 58, colWidth: 124, headerHeight: 26, headerWidth: 48 };
 
@@ -19,8 +23,11 @@ export function Grid(props: { ctl: Controller }) {
 
   const rows = createMemo(() => Math.min(MAX_ROW, Math.max(60, ctl.bridge.extent().rows + 30, ctl.selection().focus.row + 20, ctl.selection().anchor.row + 20)));
   const cols = createMemo(() => Math.min(MAX_COL, Math.max(16, ctl.bridge.extent().cols + 6, ctl.selection().focus.col + 4, ctl.selection().anchor.col + 4)));
+  // Column widths the user set (UI state, not the document).
+  const [widths, setWidths] = createSignal<ReadonlyMap<number, number>>(new Map());
+  const layout = createMemo(() => columnLayout(m.colWidth, widths()));
   const win = createMemo(
-    () => visibleWindow(m, scroll().top, scroll().left, size().h, size().w, rows(), cols()),
+    () => ({ ...visibleWindow(m, scroll().top, scroll().left, size().h, size().w, rows(), cols()), ...visibleColumns(layout(), scroll().left, size().w, m.headerWidth, cols()) }),
     undefined,
     { equals: (a, b) => a.r0 === b.r0 && a.r1 === b.r1 && a.c0 === b.c0 && a.c1 === b.c1 },
   );
@@ -29,6 +36,9 @@ export function Grid(props: { ctl: Controller }) {
 
   onMount(() => {
     ctl.setGridFocuser(() => scroller.focus({ preventScroll: true }));
+    // The keyboard starts on the grid (A1 looks selected, so typing must reach it). Here and
+    // not in App's onMount, which runs before this one registers the focuser.
+    if (!document.activeElement || document.activeElement === document.body) scroller.focus({ preventScroll: true });
     const measure = () => {
       if (scroller.clientHeight > 0) setSize({ h: scroller.clientHeight, w: scroller.clientWidth });
     };
@@ -48,8 +58,9 @@ export function Grid(props: { ctl: Controller }) {
     // right after an edit changed the DOM, would force a synchronous layout of the grid.
     const at = untrack(scroll);
     const s = scrollToReveal(m, f.col, f.row, at.top, at.left, untrack(size).h, untrack(size).w);
+    const left = revealColumn(untrack(layout), f.col, at.left, untrack(size).w - m.headerWidth);
     if (s.top !== at.top) scroller.scrollTop = s.top;
-    if (s.left !== at.left) scroller.scrollLeft = s.left;
+    if (left !== at.left) scroller.scrollLeft = left;
   });
 
   const pageRows = () => Math.max(1, Math.floor((size().h - m.headerHeight) / m.rowHeight) - 1);
@@ -88,6 +99,12 @@ export function Grid(props: { ctl: Controller }) {
       case 'redo':
         ctl.redo();
         break;
+      case 'fill':
+        ctl.fill(a.dir);
+        break;
+      case 'jump':
+        ctl.jump(a.dc, a.dr, a.extend);
+        break;
       case 'selectAll': {
         const ex = ctl.bridge.extent();
         ctl.selectRect({ c0: 0, r0: 0, c1: Math.max(0, ex.cols - 1), r1: Math.max(0, ex.rows - 1) });
@@ -99,6 +116,28 @@ export function Grid(props: { ctl: Controller }) {
     e.preventDefault();
   }
 
+  const [menu, setMenu] = createSignal<{ x: number; y: number } | null>(null);
+  // The fill handle: dragged from the selection's corner, it grows the selection down or to
+  // the right; on release the new cells are filled from the original block.
+  let filling: Rect | null = null;
+  function onFillOver(at: string) {
+    const o = filling!;
+    const p = posOf(at);
+    const down = p.row - o.r1, right = p.col - o.c1;
+    if (down >= right && down > 0) ctl.selectRect({ ...o, r1: p.row });
+    else if (right > 0) ctl.selectRect({ ...o, c1: p.col });
+    else ctl.selectRect(o);
+  }
+  const endFill = () => {
+    if (!filling) return;
+    const o = filling;
+    filling = null;
+    const t = ctl.rect();
+    if (t.r1 !== o.r1 || t.c1 !== o.c1) ctl.fillTo(o, t);
+  };
+  document.addEventListener('mouseup', endFill);
+  onCleanup(() => document.removeEventListener('mouseup', endFill));
+
   let dragging = false;
   function cellFromEvent(e: MouseEvent): string | null {
     const el = (e.target as HTMLElement).closest?.('[data-at]') as HTMLElement | null;
@@ -108,11 +147,20 @@ export function Grid(props: { ctl: Controller }) {
     const at = cellFromEvent(e);
     if (!at || e.button !== 0) return;
     e.preventDefault();
+    // Typing a formula with the caret after an operator: the click points at a reference
+    // (preventDefault above keeps the caret in the formula input).
+    if (!e.shiftKey && ctl.pointAt(at)) return;
     ctl.select(posOf(at), e.shiftKey);
+    if (ctl.editing()) return; // a refused commit: the formula input keeps the focus
     dragging = true;
     scroller.focus({ preventScroll: true });
   }
   function onMouseOver(e: MouseEvent) {
+    if (filling) {
+      const at = cellFromEvent(e);
+      if (at) onFillOver(at);
+      return;
+    }
     if (!dragging || !(e.buttons & 1)) {
       dragging = false;
       return;
@@ -124,7 +172,38 @@ export function Grid(props: { ctl: Controller }) {
   document.addEventListener('mouseup', stopDrag);
   onCleanup(() => document.removeEventListener('mouseup', stopDrag));
 
-  const totalW = () => m.headerWidth + cols() * m.colWidth;
+  const totalW = () => m.headerWidth + layout().x(cols());
+
+  // Column resize: drag a header's right border; double-click it to fit the widest content.
+  function setWidth(c: number, w: number) {
+    const next = new Map(widths());
+    next.set(c, Math.max(40, Math.min(1200, Math.round(w))));
+    setWidths(next);
+  }
+  function startResize(e: MouseEvent, c: number) {
+    e.preventDefault();
+    e.stopPropagation();
+    const x0 = e.clientX, w0 = layout().width(c);
+    const move = (ev: MouseEvent) => setWidth(c, w0 + ev.clientX - x0);
+    const up = () => {
+      document.removeEventListener('mousemove', move);
+      document.removeEventListener('mouseup', up);
+    };
+    document.addEventListener('mousemove', move);
+    document.addEventListener('mouseup', up);
+  }
+  function fitColumn(c: number) {
+    // Measured on demand (a user action): each cell of that column now in the DOM, laid out
+    // at its content's own width for a moment.
+    let w = 60;
+    for (const el of scroller.querySelectorAll<HTMLElement>(`[role="gridcell"][aria-colindex="${c + 2}"]`)) {
+      const keep = el.style.width;
+      el.style.width = 'max-content';
+      w = Math.max(w, el.getBoundingClientRect().width + 4);
+      el.style.width = keep;
+    }
+    setWidth(c, w);
+  }
   const totalH = () => rows() * m.rowHeight;
 
   return (
@@ -145,20 +224,31 @@ export function Grid(props: { ctl: Controller }) {
       onDblClick={(e) => {
         if (cellFromEvent(e)) ctl.startEdit();
       }}
+      onContextMenu={(e) => {
+        const at = cellFromEvent(e);
+        if (!at) return;
+        e.preventDefault();
+        const p = posOf(at);
+        if (!inRect(ctl.rect(), p.col, p.row)) ctl.select(p);
+        setMenu({ x: e.clientX, y: e.clientY });
+      }}
       onCopy={(e) => {
         if (e.target !== scroller) return;
         e.preventDefault();
-        ctl.copyTo(e.clipboardData);
+        writeClip(e.clipboardData, ctl.copy());
       }}
       onCut={(e) => {
         if (e.target !== scroller) return;
         e.preventDefault();
-        ctl.copyTo(e.clipboardData);
+        writeClip(e.clipboardData, ctl.copy());
       }}
       onPaste={(e) => {
         if (e.target !== scroller) return;
         e.preventDefault();
-        ctl.pasteFrom(e.clipboardData);
+        // Comma- or semicolon-separated numbers become one data cell; anything else pastes as formulas.
+        const text = e.clipboardData?.getData('text/plain') ?? '';
+        if (!e.clipboardData?.getData(CLIP_MIME) && text && pasteCsvData(ctl.ws, ctl.active(), text)) return;
+        ctl.paste(readClip(e.clipboardData, ctl.internalClip()));
       }}
     >
       <div class="grid-canvas" style={{ width: `${totalW()}px` }}>
@@ -168,12 +258,25 @@ export function Grid(props: { ctl: Controller }) {
             {(c) => (
               <div
                 role="columnheader"
+                aria-label={colToLetters(c)}
                 aria-colindex={c + 2}
                 class="col-header"
                 classList={{ active: ctl.rect().c0 <= c && c <= ctl.rect().c1 }}
-                style={{ left: `${m.headerWidth + c * m.colWidth}px`, width: `${m.colWidth}px` }}
+                style={{ left: `${m.headerWidth + layout().x(c)}px`, width: `${layout().width(c)}px` }}
               >
                 {colToLetters(c)}
+                <span
+                  class="col-resize"
+                  role="separator"
+                  aria-orientation="vertical"
+                  aria-label={`Resize column ${colToLetters(c)}`}
+                  title="Drag to resize; double-click to fit"
+                  onMouseDown={(e) => startResize(e, c)}
+                  onDblClick={(e) => {
+                    e.stopPropagation();
+                    fitColumn(c);
+                  }}
+                />
               </div>
             )}
           </For>
@@ -193,8 +296,8 @@ export function Grid(props: { ctl: Controller }) {
                         at={at}
                         col={c}
                         row={r}
-                        left={m.headerWidth + c * m.colWidth}
-                        width={m.colWidth}
+                        left={m.headerWidth + layout().x(c)}
+                        width={layout().width(c)}
                         ctl={ctl}
                         selected={ctl.active() === at}
                         inRange={inRect(ctl.rect(), c, r)}
@@ -205,8 +308,22 @@ export function Grid(props: { ctl: Controller }) {
               </div>
             )}
           </For>
+          <div
+            class="fill-handle"
+            aria-hidden="true"
+            title="Drag to fill"
+            style={{ left: `${m.headerWidth + layout().x(ctl.rect().c1 + 1) - 4}px`, top: `${(ctl.rect().r1 + 1) * m.rowHeight - 4}px` }}
+            onMouseDown={(e) => {
+              if (e.button !== 0) return;
+              e.preventDefault();
+              e.stopPropagation();
+              if (!ctl.commitEdit()) return;
+              filling = ctl.rect();
+            }}
+          />
         </div>
       </div>
+      <Show when={menu()}>{(p) => <ContextMenu ctl={ctl} x={p().x} y={p().y} onClose={() => setMenu(null)} />}</Show>
     </div>
   );
 }

@@ -1,17 +1,25 @@
-// A matrix as a small heatmap on a canvas, with a diverging scale (blue < 0 < orange)
-// centred on zero and scaled by the largest magnitude.
+// A matrix as a small heatmap on a canvas, with a diverging scale centred on zero and scaled
+// by the largest magnitude. Values and gradients use two different scales (blue–orange for
+// values, purple–green for gradients) so a glance tells them apart; Legend shows both.
 import { createEffect } from 'solid-js';
+import { formatNumber } from '../../engine/format-value';
 import type { Matrix } from '../../engine/tensor/value';
+
+export type Scale = 'value' | 'grad';
+
+const ENDS: Record<Scale, { neg: [number, number, number]; pos: [number, number, number] }> = {
+  value: { neg: [33, 102, 172], pos: [217, 95, 2] },
+  grad: { neg: [118, 42, 131], pos: [27, 120, 55] },
+};
 
 const NO_CANVAS = typeof navigator !== 'undefined' && /jsdom/i.test(navigator.userAgent);
 
 /** Diverging colour: negative → blue, zero → near white, positive → orange; NaN → magenta. */
-export function divergingColor(x: number, maxAbs: number): [number, number, number] {
-  if (!Number.isFinite(x)) return [200, 0, 200];
+export function divergingColor(x: number, maxAbs: number, scale: Scale = 'value'): [number, number, number] {
+  if (!Number.isFinite(x)) return scale === 'value' ? [200, 0, 200] : [0, 0, 0];
   const t = maxAbs > 0 ? Math.max(-1, Math.min(1, x / maxAbs)) : 0;
   const base: [number, number, number] = [247, 247, 247];
-  const neg: [number, number, number] = [33, 102, 172];
-  const pos: [number, number, number] = [217, 95, 2];
+  const { neg, pos } = ENDS[scale];
   const to = t < 0 ? neg : pos;
   const a = Math.abs(t);
   return [0, 1, 2].map((i) => Math.round(base[i] + (to[i] - base[i]) * a)) as [number, number, number];
@@ -26,7 +34,14 @@ export function maxAbsOf(m: Matrix): number {
   return mx;
 }
 
-export function Heatmap(props: { matrix: Matrix; width: number; height: number; label: string; class?: string }) {
+/** The entry under a point of the heatmap (for the hover text). */
+export function entryAt(m: Matrix, x: number, y: number, width: number, height: number): { i: number; j: number } {
+  const i = Math.min(m.rows - 1, Math.max(0, Math.floor((y / height) * m.rows)));
+  const j = Math.min(m.cols - 1, Math.max(0, Math.floor((x / width) * m.cols)));
+  return { i, j };
+}
+
+export function Heatmap(props: { matrix: Matrix; width: number; height: number; label: string; class?: string; scale?: Scale }) {
   let canvas!: HTMLCanvasElement;
   createEffect(() => {
     const m = props.matrix;
@@ -43,7 +58,7 @@ export function Heatmap(props: { matrix: Matrix; width: number; height: number; 
       const i = Math.floor((y * m.rows) / h);
       for (let x = 0; x < w; x++) {
         const j = Math.floor((x * m.cols) / w);
-        const [r, g, b] = divergingColor(m.data[i * m.cols + j], mx);
+        const [r, g, b] = divergingColor(m.data[i * m.cols + j], mx, props.scale ?? 'value');
         const k = (y * w + x) * 4;
         img.data[k] = r;
         img.data[k + 1] = g;
@@ -60,6 +75,26 @@ export function Heatmap(props: { matrix: Matrix; width: number; height: number; 
       style={{ width: `${props.width}px`, height: `${props.height}px` }}
       role="img"
       aria-label={props.label}
+      onMouseMove={(e) => {
+        // The numbers under the pointer, as the canvas's tooltip (computed on hover only).
+        const m = props.matrix;
+        const { i, j } = entryAt(m, e.offsetX, e.offsetY, props.width, props.height);
+        e.currentTarget.title = `[${i}, ${j}] = ${formatNumber(m.data[i * m.cols + j], 6)}  (${m.rows}×${m.cols}, ${props.scale === 'grad' ? 'gradient' : 'value'})`;
+      }}
     />
+  );
+}
+
+/** The two colour scales, with the magnitude each spans. */
+export function Legend(props: { scale: Scale; maxAbs: number }) {
+  const c = (t: number) => `rgb(${divergingColor(t, 1, props.scale).join(',')})`;
+  const m = () => formatNumber(props.maxAbs, 2);
+  return (
+    <div class={`legend legend-${props.scale}`} aria-label={`${props.scale === 'grad' ? 'gradient' : 'value'} colour scale from -${m()} to ${m()}`}>
+      <span class="legend-end">−{m()}</span>
+      <span class="legend-bar" style={{ background: `linear-gradient(to right, ${c(-1)}, ${c(0)}, ${c(1)})` }} />
+      <span class="legend-end">{m()}</span>
+      <span class="muted legend-what">{props.scale === 'grad' ? '∂ gradient' : 'value'}</span>
+    </div>
   );
 }

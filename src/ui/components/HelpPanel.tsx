@@ -2,6 +2,7 @@
 import { For, Show, createMemo, createSignal } from 'solid-js';
 import type { OpDef, Registry } from '../../engine/ops/registry';
 import { gradientText, helpGroups } from '../kernel/help';
+import { HowTo } from './HowTo';
 
 export function HelpPanel(props: { registry: Registry; onClose: () => void }) {
   const [q, setQ] = createSignal('');
@@ -21,6 +22,7 @@ export function HelpPanel(props: { registry: Registry; onClose: () => void }) {
           ×
         </button>
       </div>
+      <HowTo />
       <p class="muted">
         Formulas use <code>+ - * / ^ @ .T</code>, names and A1 references. In a gradient rule, <code>g</code> is ∂L/∂output, <code>y</code> the output, and <code>sum_to</code> sums a broadcast gradient back to its input's shape.
       </p>

@@ -1,40 +1,81 @@
 // The inspector: everything about the selected cell — formula, shape, the full value and
 // gradient, and the chain-rule breakdown of its gradient (engine.explain).
-import { For, Show, createMemo } from 'solid-js';
+import { For, Show, createMemo, createSignal } from 'solid-js';
 import { formatNumber } from '../../engine/format-value';
 import type { Matrix, Value } from '../../engine/tensor/value';
 import type { Controller } from '../controller';
-import { checkText, isFiniteVal, shapeLabel } from '../kernel/cell-text';
+import { checkSentence, isFiniteVal, shapeLabel } from '../kernel/cell-text';
 import { breakdown } from '../kernel/explain';
 import { posOf } from '../kernel/selection';
-import { Heatmap } from './Heatmap';
+import { Heatmap, Legend, maxAbsOf } from './Heatmap';
 
-const MAX_TABLE_ROWS = 40;
-const MAX_TABLE_COLS = 12;
+const MAX_TABLE_ROWS = 200;
+const MAX_TABLE_COLS = 60;
+
+/** A matrix as a table with row and column indices, scrolling both ways. */
+function IndexedTable(props: { m: Matrix; label: string; kind: 'value' | 'grad'; maxRows: number; maxCols: number }) {
+  const rows = () => Math.min(props.m.rows, props.maxRows);
+  const cols = () => Math.min(props.m.cols, props.maxCols);
+  const colIdx = () => Array.from({ length: cols() }, (_, j) => j);
+  return (
+    <>
+      <table class={`matrix-table ${props.kind}`} aria-label={props.label}>
+        <thead>
+          <tr>
+            <th class="ix corner" />
+            <For each={colIdx()}>{(j) => <th class="ix" scope="col">{j}</th>}</For>
+            <Show when={props.m.cols > cols()}><th class="ix">…</th></Show>
+          </tr>
+        </thead>
+        <tbody>
+          <For each={Array.from({ length: rows() }, (_, i) => i)}>
+            {(i) => (
+              <tr>
+                <th class="ix" scope="row">{i}</th>
+                <For each={colIdx()}>{(j) => <td title={`[${i}, ${j}]`}>{formatNumber(props.m.data[i * props.m.cols + j], 4)}</td>}</For>
+                <Show when={props.m.cols > cols()}><td class="more">…</td></Show>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+      <Show when={props.m.rows > rows() || props.m.cols > cols()}>
+        <p class="more-note">showing {rows()}×{cols()} of {props.m.rows}×{props.m.cols}</p>
+      </Show>
+    </>
+  );
+}
 
 function MatrixTable(props: { m: Matrix; label: string; kind: 'value' | 'grad' }) {
-  const rows = () => Math.min(props.m.rows, MAX_TABLE_ROWS);
-  const cols = () => Math.min(props.m.cols, MAX_TABLE_COLS);
+  let dialog!: HTMLDialogElement;
+  const [wide, setWide] = createSignal(false);
   return (
     <div class="matrix-view">
-      <Heatmap matrix={props.m} width={Math.min(220, Math.max(40, props.m.cols * 12))} height={Math.min(120, Math.max(12, props.m.rows * 12))} label={`${props.label} heatmap`} />
+      <Heatmap matrix={props.m} width={Math.min(220, Math.max(40, props.m.cols * 12))} height={Math.min(120, Math.max(12, props.m.rows * 12))} label={`${props.label} heatmap`} scale={props.kind} />
+      <Legend scale={props.kind} maxAbs={maxAbsOf(props.m)} />
+      <button
+        class="linklike open-wide"
+        onClick={() => {
+          setWide(true);
+          dialog.showModal?.();
+        }}
+      >
+        Open wide
+      </button>
       <div class="matrix-scroll">
-        <table class={`matrix-table ${props.kind}`} aria-label={props.label}>
-          <tbody>
-            <For each={Array.from({ length: rows() }, (_, i) => i)}>
-              {(i) => (
-                <tr>
-                  <For each={Array.from({ length: cols() }, (_, j) => j)}>{(j) => <td>{formatNumber(props.m.data[i * props.m.cols + j], 4)}</td>}</For>
-                  <Show when={props.m.cols > cols()}><td class="more">…</td></Show>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
-        <Show when={props.m.rows > rows() || props.m.cols > cols()}>
-          <p class="more-note">showing {rows()}×{cols()} of {props.m.rows}×{props.m.cols}</p>
-        </Show>
+        <IndexedTable m={props.m} label={props.label} kind={props.kind} maxRows={40} maxCols={12} />
       </div>
+      <dialog ref={dialog} class="matrix-dialog" aria-label={props.label} onClose={() => setWide(false)}>
+        <div class="dialog-head">
+          <strong>{props.label}</strong> <span class="muted">{props.m.rows}×{props.m.cols}</span>
+          <button aria-label="Close" onClick={() => dialog.close()}>×</button>
+        </div>
+        <Show when={wide()}>
+          <div class="matrix-scroll wide">
+            <IndexedTable m={props.m} label={`${props.label} (wide)`} kind={props.kind} maxRows={MAX_TABLE_ROWS} maxCols={MAX_TABLE_COLS} />
+          </div>
+        </Show>
+      </dialog>
     </div>
   );
 }
@@ -51,15 +92,10 @@ export function Inspector(props: { ctl: Controller }) {
   const ctl = props.ctl;
   const v = () => ctl.activeView();
   const explanation = createMemo(() => {
-    ctl.bridge.tick();
     const at = ctl.active();
-    return breakdown(ctl.ws.engine.explain(at), (a) => ctl.ws.engine.get(a));
+    return breakdown(ctl.bridge.explain(at), (a) => ctl.bridge.peek(a));
   });
-  const lossLabel = () => {
-    const l = ctl.bridge.activeLoss();
-    if (!l) return null;
-    return ctl.ws.engine.get(l.loss)?.name ?? l.loss;
-  };
+  const lossLabel = () => ctl.bridge.lossName();
   let note!: HTMLTextAreaElement;
   return (
     <aside class="inspector" aria-label="Inspector">
@@ -78,7 +114,7 @@ export function Inspector(props: { ctl: Controller }) {
         <dd>{v()?.value != null ? shapeLabel(v()!.value) + (v()!.isParameter ? ' · parameter' : '') : '—'}</dd>
         <Show when={v()?.check}>
           <dt>Check</dt>
-          <dd class={v()!.check!.pass ? 'check-pass' : 'check-fail'}>{checkText(v()!)} (tolerance {formatNumber(v()!.check!.tol, 2)})</dd>
+          <dd class={v()!.check!.pass ? 'check-pass' : 'check-fail'}>{checkSentence(v()!)} (tolerance {formatNumber(v()!.check!.tol, 2)})</dd>
         </Show>
       </dl>
       <Show when={v()?.error}>

@@ -4,6 +4,7 @@ import type { Controller } from '../controller';
 import type { ExampleEntry } from '../kernel/examples';
 import { fileNameFor, readSheetFile, sheetText } from '../kernel/persistence';
 import { ImportCsvButton } from './ImportCsv';
+import { RecentMenu, type RecentSource } from './RecentMenu';
 
 export function ExamplesMenu(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]> }) {
   const [open, setOpen] = createSignal(false);
@@ -31,7 +32,7 @@ export function ExamplesMenu(props: { ctl: Controller; examples: () => Promise<E
       props.ctl.setAlert(`${ex.file}: could not be loaded (${e instanceof Error ? e.message : String(e)})`);
       return;
     }
-    props.ctl.openResult(readSheetFile(ex.file, text, (n) => props.ctl.ws.engine.registry.has(n)), `open example ${ex.title}`);
+    props.ctl.openResult(readSheetFile(ex.file, text, props.ctl.bridge.isFunction), `open example ${ex.title}`);
     props.ctl.focusGrid();
   }
 
@@ -90,7 +91,7 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export function Toolbar(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]>; helpOpen: boolean; toggleHelp: () => void; pageUrl: () => string }) {
+export function Toolbar(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]>; helpOpen: boolean; toggleHelp: () => void; pageUrl: () => string; recent?: RecentSource; notesOpen?: boolean; toggleNotes?: () => void }) {
   const ctl = props.ctl;
   const b = ctl.bridge;
   const [link, setLink] = createSignal<string | null>(null);
@@ -125,12 +126,7 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
     }
   }
 
-  const lossName = () => {
-    const l = b.activeLoss();
-    if (!l) return null;
-    b.tick();
-    return ctl.ws.engine.get(l.loss)?.name ?? l.loss;
-  };
+  const lossName = () => b.lossName();
 
   return (
     <header class="toolbar">
@@ -142,13 +138,20 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
         aria-label="Title"
         placeholder="Untitled sheet"
         value={b.title()}
+        title={b.title() || 'Untitled sheet'}
         onChange={(e) => ctl.ws.setTitle(e.currentTarget.value)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter') (e.currentTarget as HTMLInputElement).blur();
+          // Enter sets the title (the change event) and hands the keyboard back to the grid.
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            ctl.ws.setTitle(e.currentTarget.value);
+            ctl.focusGrid();
+          }
         }}
       />
       <div class="tb-group">
         <button onClick={() => { ctl.loadDoc({ gradsheet: 1, cells: [] }, 'new sheet'); ctl.focusGrid(); }}>New</button>
+        <Show when={props.recent}>{(r) => <RecentMenu recent={r()} />}</Show>
         <ExamplesMenu ctl={ctl} examples={props.examples} />
         <label class="button file-button">
           Open file
@@ -190,6 +193,11 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
           </Show>
         </Show>
       </div>
+      <Show when={props.toggleNotes}>
+        <button class="notes-button" aria-pressed={!!props.notesOpen} onClick={() => props.toggleNotes!()}>
+          Notes
+        </button>
+      </Show>
       <button class="help-button" aria-pressed={props.helpOpen} onClick={props.toggleHelp}>
         Help
       </button>

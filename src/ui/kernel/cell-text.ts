@@ -54,3 +54,59 @@ export function cellAriaLabel(at: string, view: CellView | null): string {
 export function cellLabel(view: CellView | null, at: string): string {
   return view?.name ?? at;
 }
+
+/** The top-level arguments of the first `fn(...)` call in a formula, as written; null when absent. */
+function callArgs(formula: string, fn: string): string[] | null {
+  const m = new RegExp(`(^|[^A-Za-z0-9_.])${fn}\\s*\\(`).exec(formula);
+  if (!m) return null;
+  const args: string[] = [];
+  let depth = 0, start = m.index + m[0].length;
+  for (let i = start; i < formula.length; i++) {
+    const ch = formula[i];
+    if (ch === '(' || ch === '[') depth++;
+    else if (ch === ')' || ch === ']') {
+      if (depth === 0) {
+        args.push(formula.slice(start, i).trim());
+        return args;
+      }
+      depth--;
+    } else if (ch === ',' && depth === 0) {
+      args.push(formula.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  return null;
+}
+
+/** How one side of a check reads: `grad(f, x)` → `∂f/∂x`, `numgrad(f, x)` → `∂f/∂x (numeric)`. */
+export function sideText(arg: string): string {
+  const g = /^(num)?grad\s*\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*\)$/.exec(arg);
+  if (g) return `∂${g[2]}/∂${g[3]}${g[1] ? ' (numeric)' : ''}`;
+  return arg;
+}
+
+/**
+ * What a check cell checks, in words: `✓ ∂f/∂x = -4 (rel. err 2e-16)`, or
+ * `✗ ∂f/∂x ≠ -3 (rel. err 0.25)`. Falls back to the bare verdict when the formula is not a
+ * plain `check(a, b)`.
+ */
+export function checkSentence(view: CellView): string | null {
+  if (!view.check) return null;
+  const args = callArgs(view.formula, 'check');
+  const err = `rel. err ${formatNumber(view.check.relErr, 2)}`;
+  const mark = view.check.pass ? '✓' : '✗';
+  if (!args || args.length < 2) return `${mark} ${err}`;
+  return `${mark} ${sideText(args[0])} ${view.check.pass ? '=' : '≠'} ${sideText(args[1])} (${err})`;
+}
+
+/** Matrices up to this size show their numbers in the grid cell; larger ones a heatmap. */
+export const SMALL_MATRIX = 4;
+
+export function isSmallMatrix(v: Value | null): v is Exclude<Value, number> {
+  return isMatrixValue(v) && v.rows <= SMALL_MATRIX && v.cols <= SMALL_MATRIX;
+}
+
+/** A matrix entry as a compact text for the grid: 3 significant digits. */
+export function compactNumber(x: number): string {
+  return formatNumber(x, 3);
+}

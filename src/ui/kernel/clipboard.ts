@@ -1,7 +1,6 @@
 // Copy and paste of formulas, as in a spreadsheet: relative A1 references move with the
 // paste (shiftRefs), `$A$1` stays pinned, names stay names. The text form is tab-separated
 // formulas (one line per row) so that pasting into another program gives the formulas.
-import type { Engine } from '../../engine/engine';
 import { formatAddress } from '../../engine/formula/address';
 import { shiftRefs } from '../../engine/formula/rewrite';
 import { MAX_COL, MAX_ROW } from '../../engine/formula/address';
@@ -18,11 +17,12 @@ export interface ClipData {
   formulas: string[][];
 }
 
-export function copyRect(engine: Engine, r: Rect): ClipData {
+/** `doc` is anything that gives a cell's formula: the workspace's document, or an engine. */
+export function copyRect(doc: { get(at: string): { formula: string } | null }, r: Rect): ClipData {
   const formulas: string[][] = [];
   for (let row = r.r0; row <= r.r1; row++) {
     const line: string[] = [];
-    for (let col = r.c0; col <= r.c1; col++) line.push(engine.get(formatAddress(col, row))?.formula ?? '');
+    for (let col = r.c0; col <= r.c1; col++) line.push(doc.get(formatAddress(col, row))?.formula ?? '');
     formulas.push(line);
   }
   return { origin: { col: r.c0, row: r.r0 }, rows: r.r1 - r.r0 + 1, cols: r.c1 - r.c0 + 1, formulas };

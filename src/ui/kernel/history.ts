@@ -9,6 +9,8 @@ export interface CellState {
   note: string | null;
   /** A parameter cell's stored value (trained weights), as in the file format. */
   param?: number | number[][];
+  /** Fields of the cell in its file that this version does not know: written back as they came. */
+  extra?: Record<string, unknown>;
 }
 
 export interface CellChange {

@@ -17,6 +17,8 @@ export type GridAction =
   | { t: 'undo' }
   | { t: 'redo' }
   | { t: 'selectAll' }
+  | { t: 'fill'; dir: 'down' | 'right' }
+  | { t: 'jump'; dc: number; dr: number; extend: boolean }
   | { t: 'none' };
 
 export function isMod(e: KeyLike): boolean {
@@ -38,6 +40,10 @@ export function gridKeyAction(e: KeyLike): GridAction {
   const shift = !!e.shiftKey;
   if (isMod(e)) {
     if (e.key.toLowerCase() === 'a') return { t: 'selectAll' };
+    if (e.key.toLowerCase() === 'd' && !e.altKey) return { t: 'fill', dir: 'down' };
+    if (e.key.toLowerCase() === 'r' && !e.altKey) return { t: 'fill', dir: 'right' };
+    const arrow = ({ ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] } as Record<string, [number, number]>)[e.key];
+    if (arrow) return { t: 'jump', dc: arrow[0], dr: arrow[1], extend: shift };
     if (e.key === 'Home') return { t: 'home', ctrl: true };
     if (e.key === 'End') return { t: 'end', ctrl: true };
     return { t: 'none' };

@@ -1,0 +1,82 @@
+// "Recent": the autosaved sheets of this browser, newest first; one click reopens one.
+import { For, Show, createSignal, onCleanup } from 'solid-js';
+import type { RecentEntry } from '../kernel/recent';
+
+export interface RecentSource {
+  list(): RecentEntry[];
+  currentId(): string;
+  open(id: string): void;
+}
+
+function ago(t: number, now: number): string {
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return new Date(t).toLocaleDateString();
+}
+
+export function RecentMenu(props: { recent: RecentSource }) {
+  const [open, setOpen] = createSignal(false);
+  const [items, setItems] = createSignal<RecentEntry[]>([]);
+  let root!: HTMLDivElement;
+  let button!: HTMLButtonElement;
+  const outside = (e: MouseEvent) => {
+    if (open() && !root.contains(e.target as Node)) setOpen(false);
+  };
+  document.addEventListener('mousedown', outside);
+  onCleanup(() => document.removeEventListener('mousedown', outside));
+
+  function onMenuKey(e: KeyboardEvent) {
+    const els = [...root.querySelectorAll<HTMLElement>('[role="menuitem"]')];
+    const i = els.indexOf(document.activeElement as HTMLElement);
+    if (e.key === 'ArrowDown') els[(i + 1) % els.length]?.focus();
+    else if (e.key === 'ArrowUp') els[(i - 1 + els.length) % els.length]?.focus();
+    else if (e.key === 'Escape') {
+      setOpen(false);
+      button.focus();
+    } else return;
+    e.preventDefault();
+  }
+
+  return (
+    <div class="menu-root" ref={root}>
+      <button
+        ref={button}
+        aria-haspopup="menu"
+        aria-expanded={open()}
+        aria-controls="recent-menu"
+        onClick={() => {
+          setItems(props.recent.list());
+          setOpen(!open());
+        }}
+      >
+        Recent
+      </button>
+      <Show when={open()}>
+        <div class="menu" id="recent-menu" role="menu" aria-label="Recent sheets" onKeyDown={onMenuKey}>
+          <Show when={items().length} fallback={<div class="muted pad">No saved sheets yet.</div>}>
+            <For each={items()}>
+              {(e) => (
+                <button
+                  role="menuitem"
+                  class="menu-item recent-item"
+                  classList={{ current: e.id === props.recent.currentId() }}
+                  aria-current={e.id === props.recent.currentId() ? 'true' : undefined}
+                  title={e.title || 'Untitled sheet'}
+                  onClick={() => {
+                    setOpen(false);
+                    if (e.id !== props.recent.currentId()) props.recent.open(e.id);
+                  }}
+                >
+                  <span class="recent-title">{e.title || 'Untitled sheet'}</span>
+                  <span class="muted recent-time">{e.id === props.recent.currentId() ? 'open' : ago(e.time, Date.now())}</span>
+                </button>
+              )}
+            </For>
+          </Show>
+        </div>
+      </Show>
+    </div>
+  );
+}
