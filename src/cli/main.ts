@@ -7,6 +7,7 @@ import { CHECK_ENTRIES_PER_CELL } from '../engine/eval/gradients';
 import { formatNumber, formatValue } from '../engine/format-value';
 import { readSheet } from '../engine/sheet/format';
 import { jsonChunks } from './json-stream';
+import { MORE_COMMANDS, MORE_USAGE } from './more-commands';
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2, internal: 3 } as const;
 
@@ -14,7 +15,8 @@ const USAGE = `usage:
   gradsheet eval SHEET.json [--json]   evaluate; print every cell's value, gradient and error
   gradsheet check SHEET.json           run every check() and the whole-sheet gradient check
                                        (exit 0: all pass, 1: some fail, 2: not a valid sheet,
-                                        3: internal error in gradsheet)`;
+                                        3: internal error in gradsheet)
+${MORE_USAGE}`;
 
 export interface Io {
   /** One line of output. */
@@ -32,6 +34,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.out(USAGE);
     return cmd ? 0 : 2;
   }
+  if (Object.hasOwn(MORE_COMMANDS, cmd)) return MORE_COMMANDS[cmd](rest, io);
   const flags = rest.filter((a) => a.startsWith('--'));
   const files = rest.filter((a) => !a.startsWith('--'));
   if (cmd !== 'eval' && cmd !== 'check') {

@@ -11,8 +11,9 @@ import type { CellError } from './errors';
 import { createCellCompiler, createNameTable } from './eval/compile-cell';
 import { type ForwardEnv, runForward } from './eval/forward';
 import { GRADIENT_CHECK_TOL, type GradientCheck, type Gradients, createGradients } from './eval/gradients';
-import { type Plan, buildPlan } from './eval/plan';
+import { type Plan, buildPlan, createPlanRunner } from './eval/plan';
 import { type Contribution, type Traced, cellPlanSource, contributions, traceLoss } from './eval/plan-source';
+import { type OpGraph, buildOpGraph, emptyOpGraph } from './explain/op-graph';
 import { compareAddresses, isAddress } from './formula/address';
 import { createEdges } from './graph/edges';
 import { type Slicer, createScheduler } from './graph/scheduler';
@@ -27,6 +28,7 @@ export type { ChangeSet } from './changes';
 export type { Slicer } from './graph/scheduler';
 export type { Contribution } from './eval/plan-source';
 export type { GradientCheck } from './eval/gradients';
+export type { OpGraph } from './explain/op-graph';
 export { GRADIENT_CHECK_TOL, NUMGRAD_STEP } from './eval/gradients';
 
 /** What the UI, the CLI and tests see of one cell. */
@@ -79,6 +81,12 @@ export interface Engine {
   /** Chain-rule breakdown of ∂L/∂cell for the loss in use. */
   explain(at: string): Explanation;
   /**
+   * The expanded operation graph (explain/op-graph.ts) of `loss` (default: the loss in use):
+   * every op with its value, gradient and rule; without a loss, every cell's ops with values
+   * only. Cached while the loss's value and the edges hold.
+   */
+  opGraph(loss?: string): OpGraph;
+  /**
    * The sheet's computation as plain data (eval/plan.ts): every cell, or only what the
    * `losses` need; with `freeze`, cells that depend on no parameter are given inputs.
    */
@@ -117,7 +125,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   let activeGradCell: number | null = null;
   let lastGradKey = '';
   let gradCellsCache: { version: number; ids: number[] } | null = null;
-  let traceCache: { key: string; traced: Traced } | null = null;
+  let traceCache: { key: string; traced: Traced; graph?: OpGraph } | null = null;
   let evaluations = 0;
 
   const compiler = createCellCompiler(registry, store, names, (c, deps) => {
@@ -249,9 +257,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   /** The loss's reverse pass over its plan, with the trace; kept while its value and the formulas hold. */
   function tracedLoss(lossId: number): Traced {
+    return tracedEntry(lossId).traced;
+  }
+
+  function tracedEntry(lossId: number): NonNullable<typeof traceCache> {
     const key = `${lossId}:${cells[lossId].version}:${edges.version()}:${compiler.version()}`;
     if (traceCache?.key !== key) traceCache = { key, traced: traceLoss(buildPlan(planSource, { losses: [lossId] }), registry) };
-    return traceCache.traced;
+    return traceCache;
   }
 
   function idOf(ref: string): number {
@@ -380,6 +392,24 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const g = G && !G.error ? G.adj[id] : undefined;
       if (g === undefined) return base;
       return { ...base, grad: g, parts: contributions(tracedLoss(a.loss), at) };
+    },
+
+    opGraph(loss) {
+      const lossId = loss === undefined ? activeLossId()?.loss : (names.byName.get(loss) ?? store.idOf(loss));
+      const c = lossId === undefined ? null : cells[lossId];
+      if (loss !== undefined && !c) return emptyOpGraph(`no cell ${loss}`);
+      if (c?.error) return emptyOpGraph(`the loss ${c.name ?? c.at} has an error: ${c.error.message}`, c.at);
+      try {
+        if (!c) {
+          const plan = buildPlan(planSource);
+          return buildOpGraph({ plan, values: createPlanRunner(plan, registry).forward(), registry });
+        }
+        const entry = tracedEntry(c.id);
+        const t = entry.traced;
+        return (entry.graph ??= buildOpGraph({ plan: t.plan, values: t.values, registry, backward: { adj: t.adj, trace: t.trace, loss: t.plan.losses[0], lossAt: c.at } }));
+      } catch (e) {
+        return emptyOpGraph(e instanceof Error ? e.message : String(e), c?.at ?? null);
+      }
     },
 
     plan(options = {}) {

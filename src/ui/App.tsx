@@ -4,6 +4,9 @@ import { Show, createSignal, onCleanup } from 'solid-js';
 import type { SheetDoc } from '../engine/sheet/document';
 import { createBridge } from './bridge';
 import { CellMessage, FormulaBar } from './components/FormulaBar';
+import { ExplainButtons } from './components/ExplainButtons';
+import { GradientCheckPanel } from './components/GradientCheckPanel';
+import { GraphView } from './components/GraphView';
 import { Grid } from './components/Grid';
 import { HelpPanel } from './components/HelpPanel';
 import { Inspector } from './components/Inspector';
@@ -108,6 +111,8 @@ export function App(props: AppProps) {
     setNotesOpen(shownNotes.trim() !== '');
   });
   onCleanup(offNotes);
+  const [graphOpen, setGraphOpen] = createSignal(false);
+  const [checkOpen, setCheckOpen] = createSignal(false);
 
   // Autosave: debounced, and on pagehide; serialisation never blocks an edit.
   // A failed autosave (storage full or off) is said once, until a save works again.
@@ -213,7 +218,8 @@ export function App(props: AppProps) {
 
   return (
     <div class="app">
-      <Toolbar ctl={ctl} recent={recent} examples={examples} helpOpen={helpOpen()} toggleHelp={() => setHelpOpen(!helpOpen())} notesOpen={notesOpen()} toggleNotes={() => setNotesOpen(!notesOpen())} pageUrl={() => (typeof location !== 'undefined' ? location.href : 'http://localhost/')} />
+      <Toolbar ctl={ctl} recent={recent} examples={examples} helpOpen={helpOpen()} toggleHelp={() => setHelpOpen(!helpOpen())} notesOpen={notesOpen()} toggleNotes={() => setNotesOpen(!notesOpen())} pageUrl={() => (typeof location !== 'undefined' ? location.href : 'http://localhost/')}
+        views={<ExplainButtons graphOpen={graphOpen()} toggleGraph={() => setGraphOpen(!graphOpen())} checkOpen={checkOpen()} toggleCheck={() => setCheckOpen(!checkOpen())} />} />
       <Show when={ctl.alert()}>
         <div class="alert">
           <span role="alert">{ctl.alert()}</span>
@@ -251,10 +257,16 @@ export function App(props: AppProps) {
           <NotesPanel ctl={ctl} onClose={() => setNotesOpen(false)} />
         </Show>
         <Inspector ctl={ctl} />
+        <Show when={checkOpen()}>
+          <GradientCheckPanel ctl={ctl} onClose={() => setCheckOpen(false)} />
+        </Show>
         <Show when={helpOpen()}>
           <HelpPanel registry={bridge.registry} onClose={() => setHelpOpen(false)} />
         </Show>
       </main>
+      <Show when={graphOpen()}>
+        <GraphView ctl={ctl} onClose={() => setGraphOpen(false)} />
+      </Show>
     </div>
   );
 }

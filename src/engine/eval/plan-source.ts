@@ -44,7 +44,9 @@ export interface Contribution {
 /** A loss's reverse pass over its plan with every step's adjoint, indexed by the slots steps read. */
 export interface Traced {
   plan: Plan;
+  values: Value[];
   adj: (Value | undefined)[];
+  trace: TraceEntry[];
   /** The trace entries of the steps that read each slot. */
   bySlot: Map<number, TraceEntry[]>;
 }
@@ -61,7 +63,7 @@ export function traceLoss(plan: Plan, registry: Registry): Traced {
       l.push(t);
     }
   }
-  return { plan, adj, bySlot };
+  return { plan, values, adj, trace: trace!, bySlot };
 }
 
 /** Each consumer's part of ∂L/∂(cell at `at`), consumers by address. */

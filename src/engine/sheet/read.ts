@@ -4,6 +4,7 @@
 // `__proto__` as data, refuses duplicate keys, and either returns a complete SheetDoc or one
 // message naming the JSON path.
 import { isAddress, nameProblem } from '../formula/address';
+import { MARK_FIELDS, marksProblem } from '../exercise/marks';
 import { CELL_FIELDS, FORMAT_VERSION, TOP_FIELDS, type CellDoc, type SheetDoc } from './document';
 import { findDuplicateKey, findJsonSyntaxError, lineAndColumn } from './json-diagnostics';
 import { MiB, clip, describe, entries, groupDigits, isRecord, pathKey, quote, show, showSize, utf8LongerThan } from './messages';
@@ -187,6 +188,9 @@ function readCell(raw: unknown, index: number, seen: Seen, ctx: Context): CellDo
   const value = Object.hasOwn(raw, 'value') ? readValue(raw.value, `${path}.value`, ctx) : undefined;
   const note = readText(raw, 'note', `${path}.note`, ctx);
   const extra = readExtra(raw, CELL_FIELDS, path, ctx);
+  // Fields documented by another module: kept in `extra`, validated there (exercise/marks.ts).
+  const marks = marksProblem(extra, path);
+  if (marks) refuse(marks);
   const cell: CellDoc = { at, formula };
   if (name !== undefined) cell.name = name;
   if (value !== undefined) cell.value = value;
@@ -288,6 +292,7 @@ function readExtra(raw: Record<string, unknown>, known: readonly string[], path:
     if (hasNonFinite(value)) refuse(`${fieldPath}: holds a number out of range (JSON cannot write it back)`);
     extra ??= Object.create(null) as Record<string, unknown>;
     defineData(extra, key, value);
+    if (path !== '' && MARK_FIELDS.includes(key)) continue;
     warnUnknown(path === '' ? `top/${key}` : `cell/${key}`, fieldPath, ctx);
   }
   return extra;
