@@ -2,7 +2,7 @@
 // cell-by-cell engine's) on every example sheet and on random MLPs, run after run, with new
 // inputs written between runs; compute no adjoint that no wanted slot needs; allocate nothing
 // for an MLP step; and say clearly when it must be compiled again.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -13,9 +13,10 @@ import { type Plan, PlanError, createPlanRunner, upstreamSlots } from '../../../
 import { setInplaceWasmThreshold } from '../../../src/engine/tensor/inplace';
 import { Matrix, type Value } from '../../../src/engine/tensor/value';
 import { readSheet } from '../../../src/engine/sheet/format';
+import { EXAMPLES_DIR, exampleFiles } from '../../example-files';
 
-const dir = join(__dirname, '..', '..', '..', 'examples');
-const files = readdirSync(dir).filter((f) => /^\d+.*\.json$/.test(f)).sort();
+const dir = EXAMPLES_DIR;
+const files = exampleFiles();
 
 function load(file: string): Engine {
   const e = createEngine();
