@@ -14,13 +14,16 @@ import { Matrix, type Value } from '../src/engine/tensor/value';
 import { bigMatrixSheet, chainSheet, forkSheet, numgradBoundSheet, spiralSheet, type SpiralData } from './workloads';
 import { writeSheet } from '../src/engine/sheet/format';
 import { benchGemm } from './gemm';
+import { benchTraining } from './train';
+import { benchCompiled, peersSource } from './compiled';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const withPeers = !args.includes('--no-peers');
-// GRADSHEET_PEERS: where shared/peers is when the checkout is not next to it (a git worktree).
-const sharedPeers = process.env.GRADSHEET_PEERS ?? resolve(here, '../../shared/peers');
+// GRADSHEET_PEERS: where shared/peers is when the checkout is not next to it (a git worktree);
+// peersSource also finds it next to the worktrees' folder.
+const sharedPeers = process.env.GRADSHEET_PEERS ?? peersSource ?? resolve(here, '../../shared/peers');
 const peersDir = join(here, '.peers');
 
 const median = (xs: number[]) => {
@@ -245,6 +248,8 @@ async function main(): Promise<void> {
     console.log(`| ${r.workload} | ${fmt(r.ours)} | ${r.peer?.name ?? '–'} | ${r.peer ? fmt(r.peer.ms) : '–'} | ${ratio} | ${target}${r.target && r.note ? '; ' + r.note : ''} |`);
   }
   benchGemm({ quick, withPeers });
+  for (const r of (await benchTraining({ quick, peers: withPeers })).rows) console.log(`\n${r.workload}\n  ours:  ${r.ours}\n  peers: ${r.peer}\n  ratio: ${r.ratio}\n  floor: ${r.floor}`);
+  await benchCompiled({ quick, withPeers });
   console.log(`\nnode ${process.version}, ${new Date().toISOString()}`);
 }
 

@@ -7,14 +7,18 @@ import { CHECK_ENTRIES_PER_CELL } from '../engine/eval/gradients';
 import { formatNumber, formatValue } from '../engine/format-value';
 import { readSheet } from '../engine/sheet/format';
 import { jsonChunks } from './json-stream';
+import { MORE_COMMANDS, MORE_USAGE } from './more-commands';
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2, internal: 3 } as const;
+import { trainCommand } from './train';
 
 const USAGE = `usage:
   gradsheet eval SHEET.json [--json]   evaluate; print every cell's value, gradient and error
   gradsheet check SHEET.json           run every check() and the whole-sheet gradient check
                                        (exit 0: all pass, 1: some fail, 2: not a valid sheet,
-                                        3: internal error in gradsheet)`;
+                                        3: internal error in gradsheet)
+  gradsheet train SHEET.json [--steps N] [--out FILE] [--json]   train headless
+${MORE_USAGE}`;
 
 export interface Io {
   /** One line of output. */
@@ -32,6 +36,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.out(USAGE);
     return cmd ? 0 : 2;
   }
+  if (Object.hasOwn(MORE_COMMANDS, cmd)) return MORE_COMMANDS[cmd](rest, io);
+  if (cmd === 'train') return trainCommand(rest, { ...io, progress: process.stderr });
   const flags = rest.filter((a) => a.startsWith('--'));
   const files = rest.filter((a) => !a.startsWith('--'));
   if (cmd !== 'eval' && cmd !== 'check') {
@@ -121,7 +127,7 @@ function checkCommand(engine: Engine, io: Io): number {
     const what = c.error
       ? `#${c.error.kind}: ${c.error.message}`
       : c.check
-        ? `relative error ${formatNumber(c.check.relErr, 3)}`
+        ? `relative error ${formatNumber(c.check.relErr, 3)}: ${c.check.reading.text}`
         : 'no verdict';
     io.out(`${ok ? '✓' : '✗'} ${c.at}${c.name ? ` ${c.name}` : ''}  ${c.formula}  (${what})`);
   }
@@ -134,7 +140,7 @@ function checkCommand(engine: Engine, io: Io): number {
     }
     g.pass ? passed++ : failed++;
     // Failures first, then the worst: with one comparison rule, ✓ means every number here ≤ tolerance.
-    const worst = g.rows.slice(0, 5).map((r) => `${r.at} ${formatNumber(r.relErr, 3)}${r.ok ? '' : ' ✗'}`).join(', ');
+    const worst = g.rows.slice(0, 5).map((r) => `${r.at} ${formatNumber(r.relErr, 3)}${r.kink ? ` (${r.kink.entries} entries straddle a kink of ${r.kink.op} in ${r.kink.cell})` : ''}${r.ok ? '' : ' ✗'}`).join(', ');
     const s = g.sampled!;
     const cellsPart = s.cells === s.of ? `${s.cells} cells` : `${s.cells} of ${s.of} cells (a seeded sample)`;
     io.out(`${g.pass ? '✓' : '✗'} ${title}: ${cellsPart}, ${s.entries} entries against finite differences (at most ${CHECK_ENTRIES_PER_CELL} seeded entries per cell), worst relative errors: ${worst || 'none'} (tolerance ${formatNumber(g.tol, 3)})`);

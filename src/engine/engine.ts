@@ -5,28 +5,33 @@
 // naming (names.ts), change sets (changes.ts), loading and saving (sheet/load.ts), reverse
 // passes, numgrad and the gradient check (eval/gradients.ts), and the plan (eval/plan.ts).
 // The engine never renders and never imports UI code.
-import { type Cell, createCellStore, emptyError, toCellError } from './cell';
+import { type Cell, createCellStore, emptyError, label, toCellError } from './cell';
 import { type ChangeSet, createChangeLog } from './changes';
 import type { CellError } from './errors';
 import { createCellCompiler, createNameTable } from './eval/compile-cell';
 import { type ForwardEnv, runForward } from './eval/forward';
-import { GRADIENT_CHECK_TOL, type GradientCheck, type Gradients, createGradients } from './eval/gradients';
-import { type Plan, buildPlan } from './eval/plan';
+import { GRADIENT_CHECK_TOL, type GradientCheck, type GradientGraph, type Gradients, type Tape, createGradients } from './eval/gradients';
+import { type Plan, buildPlan, createPlanRunner } from './eval/plan';
 import { type Contribution, type Traced, cellPlanSource, contributions, traceLoss } from './eval/plan-source';
+import { type OpGraph, buildOpGraph, emptyOpGraph } from './explain/op-graph';
 import { compareAddresses, isAddress } from './formula/address';
 import { createEdges } from './graph/edges';
 import { type Slicer, createScheduler } from './graph/scheduler';
 import { type NameResult, setCellName } from './names';
+import type { CheckMeta, Kink } from './ops/define';
 import { createRegistry, type Registry } from './ops/registry';
 import type { SheetDoc } from './sheet/document';
 import { cellsToDoc, loadCells } from './sheet/load';
 import { type Value, shapeOf } from './tensor/value';
+import { type ClaimGraph, isOptimizer, isParamCell, isParamFormula, optimizerLoss, optimizerValue } from './train/claims';
+import { type TrainState, emptyTrainState, readTrainState, trainStateToJson } from './train/state';
 
 export type { CellError } from './errors';
 export type { ChangeSet } from './changes';
 export type { Slicer } from './graph/scheduler';
 export type { Contribution } from './eval/plan-source';
 export type { GradientCheck } from './eval/gradients';
+export type { OpGraph } from './explain/op-graph';
 export { GRADIENT_CHECK_TOL, NUMGRAD_STEP } from './eval/gradients';
 
 /** What the UI, the CLI and tests see of one cell. */
@@ -40,8 +45,10 @@ export interface CellView {
   /** ∂L/∂cell for the loss in use, null when the cell is not upstream of it. */
   grad: Value | null;
   shape: [number, number] | null;
-  /** For check cells: the verdict and relative error. */
-  check: { pass: boolean; relErr: number; tol: number } | null;
+  /** For check cells: the verdict, relative error, how to read it, and a kink numgrad straddled. */
+  check: CheckMeta | null;
+  /** For a cell computed from numgrad(…): the kink its finite differences straddled, if any. */
+  kink: Kink | null;
   /** True when the formula calls check(): a cell that graders count. */
   isCheck: boolean;
   /** True when the cell holds a parameter value (trained weights) instead of its formula's result. */
@@ -79,10 +86,22 @@ export interface Engine {
   /** Chain-rule breakdown of ∂L/∂cell for the loss in use. */
   explain(at: string): Explanation;
   /**
+   * The expanded operation graph (explain/op-graph.ts) of `loss` (default: the loss in use):
+   * every op with its value, gradient and rule; without a loss, every cell's ops with values
+   * only. Cached while the loss's value and the edges hold.
+   */
+  opGraph(loss?: string): OpGraph;
+  /**
    * The sheet's computation as plain data (eval/plan.ts): every cell, or only what the
    * `losses` need; with `freeze`, cells that depend on no parameter are given inputs.
    */
-  plan(options?: { losses?: string[]; freeze?: boolean }): Plan;
+  plan(options?: { losses?: string[]; freeze?: boolean; optimizers?: string[] }): Plan;
+  /** Training (engine/train): the optimizer cells (sgd, adam) and the trainable parameters (param(init)), by address. */
+  optimizerCells(): string[];
+  parameterCells(): string[];
+  /** Training state (step(), optimizers' step counts and moments): read by step() and optimizer cells, saved in the file. */
+  trainState(): TrainState;
+  setTrainState(state: TrainState): void;
   /**
    * Whole-sheet gradient check: for every grad cell's loss, compare ∂L/∂cell with central
    * finite differences for every cell upstream of it, worst relative errors first.
@@ -117,8 +136,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
   let activeGradCell: number | null = null;
   let lastGradKey = '';
   let gradCellsCache: { version: number; ids: number[] } | null = null;
-  let traceCache: { key: string; traced: Traced } | null = null;
+  let traceCache: { key: string; traced: Traced; graph?: OpGraph } | null = null;
   let evaluations = 0;
+  /** Training state (engine/train/state.ts), and the cell being evaluated (an optimizer's value needs it). */
+  let train: TrainState = emptyTrainState();
+  let evaluating = -1;
+  let optimizerCache: { version: number; ids: number[] } | null = null;
 
   const compiler = createCellCompiler(registry, store, names, (c, deps) => {
     if (edges.setDeps(c, deps)) scheduler.markStructure();
@@ -128,7 +151,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
   function recompile(c: Cell): void {
     // A cell appearing or disappearing is a structural change even when its edges do not move.
     if ((c.prog === null && c.compileError === null) !== (c.formula.trim() === '')) scheduler.markStructure();
+    const wasOptimizer = isOptimizer(c.prog);
     compiler.recompile(c);
+    // Two optimizers may claim one parameter: a change to any optimizer re-checks them all.
+    if (wasOptimizer || isOptimizer(c.prog)) for (const o of optimizerIds()) scheduler.markDirty(o);
     scheduler.markDirty(c.id);
     changes.changed(c.id);
   }
@@ -139,17 +165,55 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const c = cells[id];
       return c.error ?? (c.value as Value);
     },
-    gradient(kind, loss, wrt) {
-      return kind === 'grad' ? gradients.gradValue(loss, wrt) : gradients.numgrad(loss, wrt);
+    gradient(kind, loss, wrt, onKink) {
+      return kind === 'grad' ? gradients.gradValue(loss, wrt) : gradients.numgrad(loss, wrt, onKink);
     },
+    kinkOf: (id) => cells[id].meta.kink ?? null,
     label: (id) => cells[id].at,
+    step: () => train.step,
+    optimizer(op, loss, hyper) {
+      const self = cells[evaluating];
+      return optimizerValue(claimGraph, self.id, op, loss, cells[loss].value!, hyper, train.optimizers.get(self.at)?.steps ?? 0);
+    },
   };
-  const gradients = createGradients({ cells, env, structureVersion: () => edges.version(), now: () => slicer!.now() });
+  const claimGraph: ClaimGraph = {
+    deps: (id) => cells[id].deps,
+    isParam: (id) => isParamFormula(cells[id].prog),
+    optimizers: () => optimizerIds().map((id) => ({ id, loss: optimizerLoss(cells[id]) })),
+    label: (id) => label(cells[id]),
+  };
+  function optimizerIds(): number[] {
+    if (optimizerCache?.version !== compiler.version()) optimizerCache = { version: compiler.version(), ids: cells.filter((c) => isOptimizer(c.prog)).map((c) => c.id) };
+    return optimizerCache.ids;
+  }
+  /** Cells that read the step count (step(), minibatch()): recomputed when it changes. */
+  function volatileIds(): number[] {
+    return cells.filter((c) => c.prog !== null && c.prog.instrs.some((it) => it.t === 'op' && it.op!.volatile === true)).map((c) => c.id);
+  }
+  // The reverse pass reads the cells through this narrow view only. A cell record already has
+  // the shape of a Tape, so handing it out costs no allocation in the pass's hot loop.
+  const graph: GradientGraph = {
+    size: () => cells.length,
+    deps: (id) => cells[id].deps,
+    users: (id) => cells[id].users,
+    at: (id) => cells[id].at,
+    label: (id) => label(cells[id]),
+    value: (id) => cells[id].value,
+    error: (id) => cells[id].error,
+    version: (id) => cells[id].version,
+    formula: (id) => (cells[id].prog !== null && cells[id].param === null ? (cells[id] as Tape) : null),
+    tape(id) {
+      const c = cells[id];
+      return c.prog !== null && c.param === null && !c.error && c.slots.length === c.prog.instrs.length ? (c as Tape) : null;
+    },
+    isParam: (id) => cells[id].param !== null,
+  };
+  const gradients = createGradients({ graph, env, structureVersion: () => edges.version(), now: () => slicer!.now() });
 
   function evaluate(c: Cell): void {
     evaluations++;
     c.version++;
-    if (c.meta.check) c.meta = {};
+    if (c.meta.check || c.meta.kink) c.meta = {};
     if (c.param !== null) {
       c.value = c.param;
       c.error = null;
@@ -167,6 +231,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return;
     }
     try {
+      evaluating = c.id;
       c.value = runForward(c.prog, c.links, c.slots, env, c.meta);
       c.error = null;
     } catch (e) {
@@ -196,7 +261,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
         }
       },
       before(id) {
-        const run = gradients.staleBackward(cells[id]);
+        const run = gradients.staleBackward(id);
         return run && { step: (deadline) => gradients.stepBackward(run, deadline), finish: () => void gradients.finishBackward(run) };
       },
       changed: changes.changed,
@@ -249,9 +314,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
 
   /** The loss's reverse pass over its plan, with the trace; kept while its value and the formulas hold. */
   function tracedLoss(lossId: number): Traced {
+    return tracedEntry(lossId).traced;
+  }
+
+  function tracedEntry(lossId: number): NonNullable<typeof traceCache> {
     const key = `${lossId}:${cells[lossId].version}:${edges.version()}:${compiler.version()}`;
     if (traceCache?.key !== key) traceCache = { key, traced: traceLoss(buildPlan(planSource, { losses: [lossId] }), registry) };
-    return traceCache.traced;
+    return traceCache;
   }
 
   function idOf(ref: string): number {
@@ -268,7 +337,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return {
       at: c.at, name: c.name, formula: c.formula, note: c.note,
       value: v, error: c.error, grad: g === undefined ? null : g, shape,
-      check: c.meta.check ?? null, isCheck: isCheckCell(c), isParameter: c.param !== null,
+      check: c.meta.check ?? null, kink: c.meta.kink ?? null, isCheck: isCheckCell(c), isParameter: isParamCell(c),
     };
   }
 
@@ -382,8 +451,43 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return { ...base, grad: g, parts: contributions(tracedLoss(a.loss), at) };
     },
 
+    opGraph(loss) {
+      const lossId = loss === undefined ? activeLossId()?.loss : (names.byName.get(loss) ?? store.idOf(loss));
+      const c = lossId === undefined ? null : cells[lossId];
+      if (loss !== undefined && !c) return emptyOpGraph(`no cell ${loss}`);
+      if (c?.error) return emptyOpGraph(`the loss ${c.name ?? c.at} has an error: ${c.error.message}`, c.at);
+      try {
+        if (!c) {
+          const plan = buildPlan(planSource);
+          return buildOpGraph({ plan, values: createPlanRunner(plan, registry).forward(), registry });
+        }
+        const entry = tracedEntry(c.id);
+        const t = entry.traced;
+        return (entry.graph ??= buildOpGraph({ plan: t.plan, values: t.values, registry, backward: { adj: t.adj, trace: t.trace, loss: t.plan.losses[0], lossAt: c.at } }));
+      } catch (e) {
+        return emptyOpGraph(e instanceof Error ? e.message : String(e), c?.at ?? null);
+      }
+    },
+
     plan(options = {}) {
-      return buildPlan(planSource, { losses: options.losses?.map(idOf), freeze: options.freeze });
+      return buildPlan(planSource, { losses: options.losses?.map(idOf), freeze: options.freeze, optimizers: options.optimizers?.map(idOf) });
+    },
+
+    optimizerCells() {
+      return store.byAddress(optimizerIds().map((id) => cells[id])).map((c) => c.at);
+    },
+
+    parameterCells() {
+      return store.byAddress(cells.filter((c) => isParamFormula(c.prog))).map((c) => c.at);
+    },
+
+    trainState: () => train,
+
+    setTrainState(state) {
+      train = state;
+      for (const id of optimizerIds()) scheduler.markDirty(id);
+      for (const id of volatileIds()) scheduler.markDirty(id);
+      scheduler.flush();
     },
 
     gradientCheck(tol = GRADIENT_CHECK_TOL) {
@@ -404,10 +508,20 @@ export function createEngine(options: EngineOptions = {}): Engine {
       scheduler.batch(() => {
         loadCells({ store, names, recompile }, doc);
         activeGradCell = null;
+        // The reader validated the training state; a document made in code is checked here too.
+        const t = doc.extra && Object.hasOwn(doc.extra, 'train') ? readTrainState(doc.extra.train) : null;
+        engine.setTrainState(t && t.ok ? t.state : emptyTrainState());
       });
     },
 
-    toDoc: (meta = {}) => cellsToDoc(store, meta),
+    toDoc(meta = {}) {
+      // The training state is the engine's: it replaces any `train` the caller carried over.
+      const extra: Record<string, unknown> = Object.create(null);
+      if (meta.extra) for (const k of Object.keys(meta.extra)) if (k !== 'train') extra[k] = meta.extra[k];
+      const t = trainStateToJson(train);
+      if (t) extra.train = t;
+      return cellsToDoc(store, { ...meta, extra: Object.keys(extra).length ? extra : undefined });
+    },
 
     subscribe: changes.subscribe,
   };

@@ -8,7 +8,7 @@
  * Kinds of per-cell error, shown in the cell as #KIND. LOADING: data still on its way (MNIST
  * digits in the app); the cell recomputes when they arrive.
  */
-export type ErrorKind = 'PARSE' | 'NAME' | 'SHAPE' | 'CYCLE' | 'VALUE' | 'SIZE' | 'REF' | 'ARG' | 'GRAD' | 'LOADING';
+export type ErrorKind = 'PARSE' | 'NAME' | 'SHAPE' | 'CYCLE' | 'VALUE' | 'SIZE' | 'REF' | 'ARG' | 'GRAD' | 'LOADING' | 'TRAIN';
 
 export interface CellError {
   kind: ErrorKind;

@@ -1,4 +1,4 @@
-// Text and JSON renderings of values shared by the CLI and the app.
+// Text renderings of values shared by the CLI and the app.
 import type { Value } from './tensor/value';
 
 /** A number in at most `digits` significant digits, without trailing zeros (1e-7 style for tiny/huge). */
@@ -13,17 +13,6 @@ export function formatNumber(x: number, digits = 6): string {
     return s.includes('e') ? s : s.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
   }
   return x.toExponential(digits - 1).replace(/\.?0+e/, 'e');
-}
-
-/** JSON-safe number: non-finite values become the strings "NaN", "Infinity", "-Infinity". */
-export function jsonNumber(x: number): number | string {
-  return Number.isFinite(x) ? x : String(x);
-}
-
-export function valueToJsonSafe(v: Value | null): number | string | (number | string)[][] | null {
-  if (v === null) return null;
-  if (typeof v === 'number') return jsonNumber(v);
-  return v.toRows().map((r) => r.map(jsonNumber));
 }
 
 /** A matrix as text rows, eliding the middle of large ones. */

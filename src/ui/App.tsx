@@ -4,6 +4,10 @@ import { Show, createSignal, onCleanup } from 'solid-js';
 import type { SheetDoc } from '../engine/sheet/document';
 import { createBridge } from './bridge';
 import { CellMessage, FormulaBar } from './components/FormulaBar';
+import { ExplainButtons } from './components/ExplainButtons';
+import { TrainingHost } from './components/training/TrainingHost';
+import { GradientCheckPanel } from './components/GradientCheckPanel';
+import { GraphView } from './components/GraphView';
 import { Grid } from './components/Grid';
 import { HelpPanel } from './components/HelpPanel';
 import { Inspector } from './components/Inspector';
@@ -108,6 +112,11 @@ export function App(props: AppProps) {
     setNotesOpen(shownNotes.trim() !== '');
   });
   onCleanup(offNotes);
+  // Training sheets (an optimizer cell) open with the training panel.
+  const [trainOpen, setTrainOpen] = createSignal(ws.engine.optimizerCells().length > 0);
+  onCleanup(ws.subscribe((e) => e.kind === 'load' && setTrainOpen(ws.engine.optimizerCells().length > 0)));
+  const [graphOpen, setGraphOpen] = createSignal(false);
+  const [checkOpen, setCheckOpen] = createSignal(false);
 
   // Autosave: debounced, and on pagehide; serialisation never blocks an edit.
   // A failed autosave (storage full or off) is said once, until a save works again.
@@ -213,7 +222,15 @@ export function App(props: AppProps) {
 
   return (
     <div class="app">
-      <Toolbar ctl={ctl} recent={recent} examples={examples} helpOpen={helpOpen()} toggleHelp={() => setHelpOpen(!helpOpen())} notesOpen={notesOpen()} toggleNotes={() => setNotesOpen(!notesOpen())} pageUrl={() => (typeof location !== 'undefined' ? location.href : 'http://localhost/')} />
+      <Toolbar ctl={ctl} recent={recent} examples={examples} helpOpen={helpOpen()} toggleHelp={() => setHelpOpen(!helpOpen())} notesOpen={notesOpen()} toggleNotes={() => setNotesOpen(!notesOpen())} pageUrl={() => (typeof location !== 'undefined' ? location.href : 'http://localhost/')}
+        views={
+          <>
+            <button aria-pressed={trainOpen()} onClick={() => setTrainOpen(!trainOpen())} title="Train the sheet's parameters: step, run, pause, reset; loss curve and decision boundary">
+              Train
+            </button>
+            <ExplainButtons graphOpen={graphOpen()} toggleGraph={() => setGraphOpen(!graphOpen())} checkOpen={checkOpen()} toggleCheck={() => setCheckOpen(!checkOpen())} />
+          </>
+        } />
       <Show when={ctl.alert()}>
         <div class="alert">
           <span role="alert">{ctl.alert()}</span>
@@ -251,10 +268,19 @@ export function App(props: AppProps) {
           <NotesPanel ctl={ctl} onClose={() => setNotesOpen(false)} />
         </Show>
         <Inspector ctl={ctl} />
+        <Show when={trainOpen()}>
+          <TrainingHost ctl={ctl} onClose={() => setTrainOpen(false)} />
+        </Show>
+        <Show when={checkOpen()}>
+          <GradientCheckPanel ctl={ctl} onClose={() => setCheckOpen(false)} />
+        </Show>
         <Show when={helpOpen()}>
           <HelpPanel registry={bridge.registry} onClose={() => setHelpOpen(false)} />
         </Show>
       </main>
+      <Show when={graphOpen()}>
+        <GraphView ctl={ctl} onClose={() => setGraphOpen(false)} />
+      </Show>
     </div>
   );
 }

@@ -38,6 +38,11 @@ export interface Bridge {
   lossName(): string | null;
   readonly registry: Registry;
   isFunction(name: string): boolean;
+  /**
+   * While stepping through the backward pass: the gradient so far of each cell (cells not in
+   * the map show none), shown instead of the engine's; null goes back to the engine's.
+   */
+  setGradOverlay(grads: ReadonlyMap<string, Value> | null): void;
   dispose(): void;
 }
 
@@ -82,6 +87,11 @@ export function createBridge(ws: Workspace): Bridge {
   const [activeLoss, setActiveLoss] = createSignal(engine.activeLoss(), { equals: (a, b) => a?.gradCell === b?.gradCell && a?.loss === b?.loss });
   let namesCache: { name: string; at: string }[] | null = null;
   const [progress, setProgress] = createSignal<{ done: number; total: number } | null>(null);
+  let overlay: ReadonlyMap<string, Value> | null = null;
+  const read = (at: string): CellView | null => {
+    const v = engine.get(at);
+    return overlay && v ? { ...v, grad: overlay.get(at) ?? null } : v;
+  };
 
   function extentOf(ats: readonly string[], start = { rows: 0, cols: 0 }): { rows: number; cols: number } {
     let rows = start.rows, cols = start.cols;
@@ -103,9 +113,9 @@ export function createBridge(ws: Workspace): Bridge {
       if (ch.structure) setGradCells(engine.gradCells());
       const gradsMayChange = ch.grads && (hadGrads || gradCells().length > 0);
       if (gradsMayChange) {
-        for (const [at, l] of live) l.set(engine.get(at));
+        for (const [at, l] of live) l.set(read(at));
       } else {
-        for (const at of ch.cells) live.get(at)?.set(engine.get(at));
+        for (const at of ch.cells) live.get(at)?.set(read(at));
       }
       if (ch.structure) {
         namesCache = null;
@@ -139,7 +149,7 @@ export function createBridge(ws: Workspace): Bridge {
     cell(at) {
       let l = live.get(at);
       if (!l) {
-        const initial = parked.has(at) ? parked.get(at)! : engine.get(at);
+        const initial = parked.has(at) ? parked.get(at)! : read(at);
         parked.delete(at);
         const [get, set] = createSignal<CellView | null>(initial, { equals: sameView });
         l = { get, set, refs: 0 };
@@ -185,6 +195,13 @@ export function createBridge(ws: Workspace): Bridge {
     },
     registry: engine.registry,
     isFunction: (n) => engine.registry.has(n),
+    setGradOverlay(grads) {
+      overlay = grads;
+      parked.clear();
+      batch(() => {
+        for (const [at, l] of live) l.set(read(at));
+      });
+    },
     dispose() {
       offEngine();
       offWs();

@@ -279,6 +279,24 @@ export const GRADIENT_CASES: Record<string, GradSpec> = {
       { label: '1×4, row 0', args: [m(rand, 1, 4), 0, 1] },
     ],
   },
+  param: { cases: unaryCases(any()) },
+  take: {
+    nonDiff: [1],
+    cases: (rand) => [
+      { label: '5×3, rows [4, 0, 2]', args: [m(rand, 5, 3), Matrix.fromRows([[4], [0], [2]])] },
+      // a repeated index adds both rows' gradients into one row of X
+      { label: '4×2, rows [1, 1, 3, 1] (repeats add)', args: [m(rand, 4, 2), Matrix.fromRows([[1], [1], [3], [1]])] },
+      { label: '3×1, one index (1×1 out)', args: [m(rand, 3, 1), 2] },
+      { label: '6×4, all rows reversed', args: [m(rand, 6, 4), Matrix.fromRows([[5], [4], [3], [2], [1], [0]])] },
+    ],
+  },
+  scatter_rows: {
+    nonDiff: [1, 2],
+    cases: (rand) => [
+      { label: '3×2 into 5×2 at [4, 0, 2]', args: [m(rand, 3, 2), Matrix.fromRows([[4], [0], [2]]), m(rand, 5, 2)] },
+      { label: '4×3 into 3×3 at [1, 1, 0, 1] (repeats add)', args: [m(rand, 4, 3), Matrix.fromRows([[1], [1], [0], [1]]), m(rand, 3, 3)] },
+    ],
+  },
 };
 
 /** Ops that have no gradient by design (piecewise constant, constants, verdicts) or are evaluated by the engine. */
@@ -287,6 +305,8 @@ export const NON_DIFFERENTIABLE = new Set([
   'argmax', 'accuracy', 'onehot',
   'zeros', 'ones', 'eye', 'randn', 'rand',
   'check', 'grad', 'numgrad',
+  // Training: optimizers are evaluated by the engine; step() and minibatch() are counts and indices.
+  'sgd', 'adam', 'step', 'minibatch',
   // Primitives of gradient rules that are piecewise constant or read only shapes.
   'heaviside', 'sign', 'size', 'targets', 'pi',
   // Data ops named in SPEC §2 (constants: no gradient), listed ahead so adding them does not need this file.

@@ -2,8 +2,9 @@
 // comparisons, a leading `=`, pinned `$A$1` addresses, parse errors with positions, the
 // messages for unknown functions and names, and the text rewrites of rewrite.ts.
 import { describe, expect, it } from 'vitest';
-import { type Expr, ParseError, collectRefs, parseFormula } from '../../src/engine/formula/parse';
-import { identifierTokens, renameInFormula, shiftRefs } from '../../src/engine/formula/rewrite';
+import { ParseError } from '../../src/engine/errors';
+import { type Expr, collectRefs, parseFormula } from '../../src/engine/formula/parse';
+import { referenceTokens, renameInFormula, shiftRefs } from '../../src/engine/formula/rewrite';
 import { isAddress, nameProblem, parseAddress, formatAddress, colToLetters, lettersToCol } from '../../src/engine/formula/address';
 import { errorOf, sheet, toPlain, valueOf } from './helpers';
 
@@ -327,8 +328,8 @@ describe('rewrite.ts', () => {
     expect(p(shiftRefs(src, 1, 2))).toBe(p('$B$2 * D5 + sum(E6:F7)'));
   });
 
-  it('identifierTokens skips numbers and strings', () => {
-    expect(identifierTokens('2e5 + x1 * "abc" + $A$1').map((t) => t.text)).toEqual(['x1', '$A$1']);
+  it('referenceTokens skips numbers and strings', () => {
+    expect(referenceTokens('2e5 + x1 * "abc" + $A$1').map((t) => t.text)).toEqual(['x1', '$A$1']);
   });
 });
 

@@ -6,9 +6,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { OpError } from '../../src/engine/errors';
 import { matmul, matmulTA, matmulTB, setKernelBackend, wasmKernelsAvailable } from '../../src/engine/tensor/kernels';
 import { loadWasmGemm, RETAIN_BYTES } from '../../src/engine/tensor/wasm/gemm';
-import { Matrix, OpError } from '../../src/engine/tensor/value';
+import { Matrix } from '../../src/engine/tensor/value';
 import { makeRandom, type Rand } from './helpers';
 
 afterEach(() => {

@@ -18,7 +18,8 @@ export function backpropCell(
 ): void {
   const ins = prog.instrs;
   const n = ins.length;
-  // adj is scratch shared between cells: every entry read below is written first.
+  // adj is scratch shared between cells: its first n entries are cleared here, so nothing
+  // from the previous cell's pass is read.
   for (let i = 0; i < n - 1; i++) adj[i] = undefined;
   adj[n - 1] = seed;
   for (let i = n - 1; i >= 0; i--) {

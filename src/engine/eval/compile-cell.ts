@@ -3,12 +3,12 @@
 // fill-down's formulas), and record which names each formula mentions, so that naming or
 // renaming a cell recompiles exactly the formulas it affects.
 import type { Cell, CellStore } from '../cell';
-import { type CellError, UnknownNameError, toCellError } from '../errors';
+import { type CellError, OpError, UnknownNameError, toCellError } from '../errors';
 import { formatAddress, parseAddress } from '../formula/address';
 import { parseFormula } from '../formula/parse';
-import { identifierTokens } from '../formula/rewrite';
+import { referenceTokens } from '../formula/rewrite';
 import type { Registry } from '../ops/define';
-import { OpError, checkSize } from '../tensor/value';
+import { checkSize } from '../tensor/value';
 import { type Compiled, type Program, type Resolver, compile } from './program';
 import { type Template, compileTemplate, linkTemplate, templateKey } from './templates';
 
@@ -121,6 +121,6 @@ export function createCellCompiler(
 
 /** Where the first of `names` is used as a reference in `formula` (0-based; 0 if not found). */
 function firstReference(formula: string, names: string[]): number {
-  for (const t of identifierTokens(formula)) if (names.includes(t.text) && formula[t.start - 1] !== '.') return t.start;
+  for (const t of referenceTokens(formula)) if (names.includes(t.text)) return t.start;
   return 0;
 }

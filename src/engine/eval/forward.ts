@@ -1,7 +1,7 @@
 // Forward evaluation of one cell's program. Every slot is kept (the tape backward reads).
 // Errors inside the cell are OpErrors; a referenced cell's error arrives as an UpstreamError.
 // Both are caught by the engine at the cell boundary and become the cell's error value.
-import type { OpContext, OpMeta } from '../ops/define';
+import type { Kink, OpContext, OpMeta } from '../ops/define';
 import { type CellError, OpError, UpstreamError, upstream } from '../errors';
 import { Matrix, type Value, normalize, shapeText, toScalar } from '../tensor/value';
 import type { Program } from './program';
@@ -11,17 +11,30 @@ export { type CellError, UpstreamError, isCellError, upstream } from '../errors'
 export interface ForwardEnv {
   /** The current value of a cell, or its error. */
   read(cell: number): Value | CellError;
-  /** Value of grad(L, X) / grad(L) / numgrad(L, X) instructions. */
-  gradient(kind: 'grad' | 'numgrad', loss: number, wrt: number): Value;
+  /**
+   * Value of grad(L, X) / grad(L) / numgrad(L, X) instructions. A numgrad whose differences
+   * straddled a kink says so through `onKink`.
+   */
+  gradient(kind: 'grad' | 'numgrad', loss: number, wrt: number, onKink?: (k: Kink) => void): Value;
+  /** The kink a cell's value carries from a numgrad (a cell holding numgrad(L, X)), if any. */
+  kinkOf?(cell: number): Kink | null;
   /** Address of a cell, for messages. */
   label(cell: number): string;
+  /** Value of an optimizer (sgd, adam) over the loss cell with these hyperparameters: its step count, or an OpError. */
+  optimizer?(op: string, loss: number, hyper: readonly Value[]): Value;
+  /** Training steps taken (what step() and minibatch() read); 0 when absent. */
+  step?(): number;
 }
 
 /** Run `prog` for the cell whose links are `links`, filling `slots`; returns the value of the last instruction. */
 export function runForward(prog: Program, links: readonly number[], slots: Value[], env: ForwardEnv, meta: OpMeta): Value {
   const ins = prog.instrs;
-  const ctx: OpContext = { meta };
+  const ctx: OpContext = { meta, step: env.step ? env.step() : 0, kink: null };
   if (slots.length !== ins.length) slots.length = ins.length;
+  if (meta.kink !== undefined) meta.kink = undefined;
+  // The kink each slot carries from a numgrad, allocated only once one is met: a check of
+  // numgrad(…) (directly, or through arithmetic or another cell) reads it as ctx.kink.
+  let kinks: (Kink | null)[] | null = null;
   for (let i = 0; i < ins.length; i++) {
     const it = ins[i];
     let v: Value;
@@ -34,6 +47,8 @@ export function runForward(prog: Program, links: readonly number[], slots: Value
         const r = env.read(id);
         if (typeof r !== 'number' && !(r instanceof Matrix)) throw new UpstreamError(upstream(r, env.label(id)));
         v = r;
+        const k = env.kinkOf?.(id);
+        if (k) (kinks ??= noKinks(ins.length))[i] = k;
         break;
       }
       case 'range': {
@@ -63,6 +78,11 @@ export function runForward(prog: Program, links: readonly number[], slots: Value
       case 'op': {
         const a = it.args;
         const op = it.op!;
+        if (kinks !== null) {
+          ctx.kink = null;
+          for (let k = 0; k < a.length && ctx.kink === null; k++) ctx.kink = (kinks as (Kink | null)[])[a[k]];
+          if (ctx.kink !== null) (kinks as (Kink | null)[])[i] = ctx.kink;
+        }
         if (op.scalar !== undefined) {
           // Plain numbers in, plain number out: skip the general path (the scalar sheets' hot loop).
           const x = slots[a[0]];
@@ -78,11 +98,30 @@ export function runForward(prog: Program, links: readonly number[], slots: Value
         break;
       }
       case 'grad':
-      case 'numgrad':
         v = env.gradient(it.t, links[it.loss], it.wrt < 0 ? -1 : links[it.wrt]);
         break;
+      case 'optimize': {
+        const id = links[it.loss];
+        const r = env.read(id);
+        if (typeof r !== 'number' && !(r instanceof Matrix)) throw new UpstreamError(upstream(r, env.label(id)));
+        if (!env.optimizer) throw new OpError('TRAIN', `${it.op!.name}: optimizers need the engine`);
+        v = env.optimizer(it.op!.name, id, it.args.map((a) => slots[a]));
+        break;
+      }
+      case 'numgrad': {
+        let found: Kink | null = null;
+        v = env.gradient(it.t, links[it.loss], it.wrt < 0 ? -1 : links[it.wrt], (k) => (found = k));
+        if (found) (kinks ??= noKinks(ins.length))[i] = found;
+        break;
+      }
     }
     slots[i] = typeof v === 'number' ? v : normalize(v);
   }
+  const last = kinks === null ? null : (kinks as (Kink | null)[])[ins.length - 1];
+  if (last) meta.kink = last;
   return slots[ins.length - 1];
+}
+
+function noKinks(n: number): (Kink | null)[] {
+  return new Array<Kink | null>(n).fill(null);
 }

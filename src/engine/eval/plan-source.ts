@@ -7,6 +7,7 @@ import type { Registry } from '../ops/define';
 import { addValues } from '../tensor/kernels';
 import type { Value } from '../tensor/value';
 import { type Plan, type PlanSource, type TraceEntry, createPlanRunner } from './plan';
+import { isParamCell } from '../train/claims';
 
 export function cellPlanSource(store: CellStore): PlanSource {
   const { cells } = store;
@@ -20,7 +21,8 @@ export function cellPlanSource(store: CellStore): PlanSource {
     deps: (id) => cells[id].deps,
     value: (id) => (cells[id].error ? null : cells[id].value),
     problem: (id) => cells[id].error?.message ?? `${cells[id].at} is empty`,
-    param: (id) => cells[id].param,
+    // A param(init) cell not trained yet is a parameter at its init.
+    param: (id) => cells[id].param ?? (isParamCell(cells[id]) && !cells[id].error ? cells[id].value : null),
     program: (id) => (cells[id].prog ? { program: cells[id].prog!, links: cells[id].links } : null),
     order(ids) {
       const seeds = ids ?? cells.filter((c) => !store.isEmpty(c)).map((c) => c.id);
@@ -44,7 +46,9 @@ export interface Contribution {
 /** A loss's reverse pass over its plan with every step's adjoint, indexed by the slots steps read. */
 export interface Traced {
   plan: Plan;
+  values: Value[];
   adj: (Value | undefined)[];
+  trace: TraceEntry[];
   /** The trace entries of the steps that read each slot. */
   bySlot: Map<number, TraceEntry[]>;
 }
@@ -61,7 +65,7 @@ export function traceLoss(plan: Plan, registry: Registry): Traced {
       l.push(t);
     }
   }
-  return { plan, adj, bySlot };
+  return { plan, values, adj, trace: trace!, bySlot };
 }
 
 /** Each consumer's part of ∂L/∂(cell at `at`), consumers by address. */

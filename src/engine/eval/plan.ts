@@ -55,6 +55,19 @@ export interface PlanCell {
   slot: number;
 }
 
+/**
+ * An optimizer cell (sgd, adam) of a training plan: its loss slot and the slots of its
+ * hyperparameters (this step's values: a schedule over step() is a step like any other).
+ */
+export interface PlanOptimizer {
+  cell: string;
+  op: string;
+  /** The loss cell's address and slot. */
+  lossCell: string;
+  loss: number;
+  hyper: number[];
+}
+
 export interface Plan {
   kind: 'gradsheet-plan';
   version: 1;
@@ -68,6 +81,10 @@ export interface Plan {
   losses: number[];
   /** Cells left out, and why (an error, or a cycle). */
   omitted: { at: string; reason: string }[];
+  /** The optimizers asked for (PlanOptions.optimizers), in the order asked. */
+  optimizers: PlanOptimizer[];
+  /** True when some step reads the step count (step(), minibatch()): forward must be given it. */
+  volatile: boolean;
 }
 
 /** One step of a reverse pass: the gradient that flowed into its output and what it added into each input. */
@@ -101,8 +118,13 @@ export interface PlanSource {
 export interface PlanOptions {
   /** Build only what these cells need (their upstream); all cells when absent. */
   losses?: readonly number[];
-  /** Take every cell that does not depend on a parameter as a given input (training). */
+  /**
+   * Take every cell that does not depend on a parameter as a given input (training), except
+   * cells that read the step count (step(), minibatch(), and what depends on them).
+   */
   freeze?: boolean;
+  /** Optimizer cells (sgd, adam) to link: their hyperparameters become steps, the optimizer a PlanOptimizer. */
+  optimizers?: readonly number[];
 }
 
 export function toPlainValue(v: Value): PlainValue {
@@ -124,6 +146,10 @@ export function buildPlan(src: PlanSource, options: PlanOptions = {}): Plan {
   const omitted: Plan['omitted'] = [];
   const slotOf = new Map<number, number>();
   const dependsOnParam = new Set<number>();
+  const dependsOnStep = new Set<number>();
+  const optimizerIds = new Set(options.optimizers ?? []);
+  const optimizers: PlanOptimizer[] = [];
+  let volatile = false;
 
   const newSlot = (s: PlanSlot): number => slots.push(s) - 1;
   const addStep = (st: Omit<PlanStep, 'out'>): number => {
@@ -137,29 +163,35 @@ export function buildPlan(src: PlanSource, options: PlanOptions = {}): Plan {
     return s;
   };
 
-  const { order, leftover } = src.order(options.losses ?? null);
+  const seeds = options.optimizers ? [...(options.losses ?? []), ...options.optimizers] : options.losses;
+  const { order, leftover } = src.order(seeds ?? null);
   for (const id of leftover) omitted.push({ at: src.at(id), reason: 'on or behind a circular reference' });
   // First how each cell enters the plan, in topological order (a cell's class depends on its deps').
-  const kind = new Map<number, InputRole | 'steps' | 'omitted'>();
+  const kind = new Map<number, InputRole | 'steps' | 'omitted' | 'optimizer'>();
   for (const id of order) {
     const compiled = src.program(id);
     if (src.param(id) !== null) {
       kind.set(id, 'param');
       dependsOnParam.add(id);
-    } else if (src.value(id) === null || !compiled) kind.set(id, 'omitted');
+    } else if (optimizerIds.has(id) && compiled) kind.set(id, 'optimizer');
+    else if (src.value(id) === null || !compiled) kind.set(id, 'omitted');
     else {
       const deps = src.deps(id);
       const fromParam = deps.some((d) => dependsOnParam.has(d));
       if (fromParam) dependsOnParam.add(id);
-      const engineOnly = compiled.program.instrs.some((it) => it.t === 'grad' || it.t === 'numgrad');
-      kind.set(id, deps.length === 0 ? 'leaf' : engineOnly || (options.freeze && !fromParam) ? 'frozen' : 'steps');
+      const instrs = compiled.program.instrs;
+      const fromStep = deps.some((d) => dependsOnStep.has(d)) || instrs.some((it) => it.t === 'op' && it.op!.volatile === true);
+      if (fromStep) dependsOnStep.add(id);
+      const engineOnly = instrs.some((it) => it.t === 'grad' || it.t === 'numgrad' || it.t === 'optimize');
+      kind.set(id, deps.length === 0 && !fromStep ? 'leaf' : engineOnly || (options.freeze && !fromParam && !fromStep) ? 'frozen' : 'steps');
     }
   }
   // Then only what the losses need: an input's own upstream is not part of the plan.
-  const needed = new Set<number>(options.losses ?? order);
+  const needed = new Set<number>(seeds ?? order);
   for (let k = order.length - 1; k >= 0; k--) {
     const id = order[k];
-    if (needed.has(id) && kind.get(id) === 'steps') for (const d of src.deps(id)) needed.add(d);
+    const how = kind.get(id);
+    if (needed.has(id) && (how === 'steps' || how === 'optimizer')) for (const d of src.deps(id)) needed.add(d);
   }
   for (const id of order) {
     if (!needed.has(id)) continue;
@@ -167,6 +199,10 @@ export function buildPlan(src: PlanSource, options: PlanOptions = {}): Plan {
     const k = kind.get(id)!;
     if (k === 'omitted') {
       omitted.push({ at, reason: src.problem(id) });
+      continue;
+    }
+    if (k === 'optimizer') {
+      linkCell(id, at, src.program(id)!.program.instrs, src.program(id)!.links);
       continue;
     }
     if (k === 'steps') {
@@ -208,8 +244,15 @@ export function buildPlan(src: PlanSource, options: PlanOptions = {}): Plan {
           local[i] = addStep({ op: 'stack', args: it.args.map((a) => local[a]), cell: at, via: it.via, rows: it.rows, cols: it.cols });
           break;
         case 'op':
+          if (it.op!.volatile) volatile = true;
           local[i] = addStep({ op: it.op!.name, args: it.args.map((a) => local[a]), cell: at, via: it.via });
           break;
+        case 'optimize': {
+          const loss = cellSlot(it.loss);
+          if (loss === undefined) return omit(id, links[it.loss]);
+          optimizers.push({ cell: at, op: it.op!.name, lossCell: src.at(links[it.loss]), loss, hyper: it.args.map((a) => local[a]) });
+          return null;
+        }
         default:
           throw new Error(`plan: ${it.t} instructions are engine-only`); // excluded by the caller
       }
@@ -230,7 +273,11 @@ export function buildPlan(src: PlanSource, options: PlanOptions = {}): Plan {
     const s = slotOf.get(id);
     if (s !== undefined) losses.push(s);
   }
-  return { kind: 'gradsheet-plan', version: 1, slots, steps, cells, params, data, losses, omitted };
+  // Optimizers in the order asked (the plan links them in topological order).
+  const rank = new Map((options.optimizers ?? []).map((id, k) => [src.at(id), k]));
+  optimizers.sort((a, b) => rank.get(a.cell)! - rank.get(b.cell)!);
+  return { kind: 'gradsheet-plan', version: 1, slots, steps, cells, params, data, losses, omitted, optimizers, volatile };
+
 }
 
 /** A plan step that failed: the cell it belongs to and what went wrong. */
@@ -245,9 +292,10 @@ export interface PlanRunner {
   /**
    * Every slot's value: inputs and literals from the plan, then each step. `inputs` replaces
    * slots by number — an input's value, or a step's output (the step is then skipped: the
-   * decision boundary feeds grid points where a batch would flow).
+   * decision boundary feeds grid points where a batch would flow); `step` is the training
+   * step count that step() and minibatch() read (default 0).
    */
-  forward(inputs?: ReadonlyMap<number, Value>): Value[];
+  forward(inputs?: ReadonlyMap<number, Value>, step?: number): Value[];
   /**
    * ∂loss/∂slot for every slot the loss depends on (undefined elsewhere), and with
    * `trace`, every step's adjoint in the order the reverse pass ran them.
@@ -264,9 +312,10 @@ export function createPlanRunner(plan: Plan, registry: Registry): PlanRunner {
     return op;
   });
   const isConst = plan.slots.map((s) => s.kind === 'const');
-  const ctx = { meta: {} };
+  const ctx = { meta: {}, step: 0 };
 
-  function forward(inputs?: ReadonlyMap<number, Value>): Value[] {
+  function forward(inputs?: ReadonlyMap<number, Value>, step = 0): Value[] {
+    ctx.step = step;
     const values = new Array<Value>(plan.slots.length);
     for (let i = 0; i < plan.slots.length; i++) {
       const s = plan.slots[i];

@@ -13,7 +13,7 @@ import { OpError, UnknownNameError } from '../errors';
 import type { Value } from '../tensor/value';
 import { isAddress } from '../formula/address';
 
-export type InstrKind = 'const' | 'cell' | 'range' | 'op' | 'matrix' | 'grad' | 'numgrad';
+export type InstrKind = 'const' | 'cell' | 'range' | 'op' | 'matrix' | 'grad' | 'numgrad' | 'optimize';
 
 const NO_INTS: readonly number[] = [];
 
@@ -22,7 +22,7 @@ const NO_INTS: readonly number[] = [];
  * evaluator's loops stay monomorphic; each kind uses the fields it needs:
  * const → value; cell → link; range → link (first of rows·cols links), rows, cols;
  * op → op, args, buf; matrix → args, rows, cols; grad/numgrad → loss, wrt (link indices,
- * wrt −1 for grad(L)).
+ * wrt −1 for grad(L)); optimize (sgd, adam) → op, loss (a link), args (the hyperparameters' slots).
  */
 export class Instr {
   t: InstrKind;
@@ -109,6 +109,12 @@ export function compile(expr: Expr, registry: Registry, resolve: Resolver, menti
     while (stack.length) {
       const { e, done } = stack.pop()!;
       if (!done) {
+        if (e.k === 'call' && registry.get(e.fn)?.engineOp === 'optimizer' && e.args.length) {
+          // the loss is a cell; the hyperparameters are values, compiled first
+          stack.push({ e, done: true });
+          for (let i = e.args.length - 1; i >= 1; i--) stack.push({ e: e.args[i], done: false });
+          continue;
+        }
         if (e.k === 'call' && (registry.get(e.fn)?.engineOp)) {
           stack.push({ e, done: true }); // its arguments are cells, not values
           continue;
@@ -153,6 +159,7 @@ export function compile(expr: Expr, registry: Registry, resolve: Resolver, menti
           const want = op.minArgs === op.maxArgs ? `${op.minArgs}` : `${op.minArgs} to ${op.maxArgs}`;
           throw new OpError('ARG', `${op.signature} takes ${want} argument${op.maxArgs === 1 ? '' : 's'}, got ${e.args.length}`);
         }
+        if (op.engineOp === 'optimizer') return compileOptimizer(op, e.args, slot);
         if (op.engineOp) return compileGradient(op, e.args);
         const args = e.args.map(slot);
         if (op.expand) {
@@ -167,21 +174,27 @@ export function compile(expr: Expr, registry: Registry, resolve: Resolver, menti
     }
   };
 
+  const cellArg = (op: OpDef, a: Expr, what: string): number => {
+    if (a.k !== 'ref') throw new OpError('ARG', `${op.name}: ${what} must be a cell (a name or an address)`);
+    if (registry.has(a.name)) throw new OpError('ARG', `${op.name}: ${what} must be a cell, ${a.name} is a function`);
+    return link(refCell(a.name, a.pinned));
+  };
+
+  const compileOptimizer = (op: OpDef, args: Expr[], slot: (c: Expr) => number): number => {
+    const loss = cellArg(op, args[0], 'the loss L');
+    return emit(new Instr('optimize', { op, loss, args: args.slice(1).map(slot) }));
+  };
+
   const compileGradient = (op: OpDef, args: Expr[]): number => {
-    const cellArg = (a: Expr, what: string): number => {
-      if (a.k !== 'ref') throw new OpError('ARG', `${op.name}: ${what} must be a cell (a name or an address)`);
-      if (registry.has(a.name)) throw new OpError('ARG', `${op.name}: ${what} must be a cell, ${a.name} is a function`);
-      return link(refCell(a.name, a.pinned));
-    };
-    const loss = cellArg(args[0], 'the loss L');
-    const wrt = args.length > 1 ? cellArg(args[1], 'X') : -1;
-    return emit(new Instr(op.engineOp!, { loss, wrt }));
+    const loss = cellArg(op, args[0], 'the loss L');
+    const wrt = args.length > 1 ? cellArg(op, args[1], 'X') : -1;
+    return emit(new Instr(op.engineOp as 'grad' | 'numgrad', { loss, wrt }));
   };
 
   compileTree(expr);
   if (missing.length) {
     const uniq = [...new Set(missing)];
-    const hint = uniq.find((n) => /^[a-z]{1,2}[1-9][0-9]*$/.test(n) && isAddress(n.toUpperCase()));
+    const hint = uniq.find((n) => n === n.toLowerCase() && isAddress(n.toUpperCase()));
     throw new UnknownNameError(
       uniq,
       `unknown name${uniq.length > 1 ? 's' : ''} ${uniq.join(', ')}` + (hint ? ` (addresses are upper case: ${hint.toUpperCase()})` : ''),
@@ -209,6 +222,9 @@ function programKey(instrs: readonly Instr[]): string {
         break;
       case 'matrix':
         parts.push(`[${it.rows}x${it.cols}:${it.args.join(',')}]`);
+        break;
+      case 'optimize':
+        parts.push(`${it.op!.name}(l${it.loss};${it.args.join(',')})`);
         break;
       default:
         parts.push(`${it.t}(${it.loss},${it.wrt})`);

@@ -3,12 +3,12 @@
 // The template is the text with every address replaced by a placeholder; its compiled
 // program is shared, and each cell only looks up the cells its addresses name.
 // Loading a 100,000-cell sheet then parses a handful of formulas instead of 100,000.
-import { identifierTokens } from '../formula/rewrite';
+import { formatAddress, readA1 } from '../formula/address';
+import { referenceTokens } from '../formula/rewrite';
 import { parseFormula } from '../formula/parse';
 import type { Registry } from '../ops/define';
 import { type Program, compile } from './program';
 
-const ADDRESS_TOKEN = /^\$?([A-Z]{1,2})\$?([1-9][0-9]{0,3})$/;
 const NAME_BASE = 1 << 30;
 
 export interface Template {
@@ -24,24 +24,18 @@ export function templateKey(text: string, isName: (n: string) => boolean): { key
   const addresses: string[] = [];
   let key = '';
   let last = 0;
-  for (const t of identifierTokens(text)) {
-    const m = ADDRESS_TOKEN.exec(t.text);
-    if (!m || isCall(text, t.end) || text[t.start - 1] === '.') continue;
+  for (const t of referenceTokens(text)) {
+    const a = readA1(t.text);
+    if (!a || a.problem) continue;
     // An unpinned W1 that is a cell's name means the name (SPEC §2): not an address placeholder.
     if (!t.text.includes('$') && isName(t.text)) return null;
     key += text.slice(last, t.start) + '\u0000';
     last = t.end;
-    addresses.push(m[1] + m[2]);
+    addresses.push(formatAddress(a.col, a.row));
   }
   // Synthetic addresses run A1…A9999; longer formulas take the ordinary path.
   if (!addresses.length || addresses.length > 9999) return null;
   return { key: key + text.slice(last), addresses };
-}
-
-function isCall(text: string, end: number): boolean {
-  let q = end;
-  while (text[q] === ' ') q++;
-  return text[q] === '(';
 }
 
 /**

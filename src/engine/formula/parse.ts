@@ -3,7 +3,7 @@
 // so that a 100,000-term formula cannot overflow the stack.
 import jsep from 'jsep';
 import { ParseError } from '../errors';
-import { MAX_COL, MAX_ROW, isAddress, lettersToCol } from './address';
+import { isAddress, readA1 } from './address';
 
 export type Expr =
   | { k: 'num'; v: number; pos: number }
@@ -35,9 +35,9 @@ export const BINARY_OPS: Readonly<Record<string, string>> = {
 };
 
 /** Deepest bracket/unary nesting accepted; jsep recurses per level, so deeper input is refused up front. */
-export const MAX_NESTING = 200;
+const MAX_NESTING = 200;
 /** The same bound as the file format's: a formula the engine takes can always be saved. */
-export const MAX_FORMULA_LENGTH = 100_000;
+const MAX_FORMULA_LENGTH = 100_000;
 
 let configured = false;
 function configure(): void {
@@ -226,9 +226,9 @@ function build(n: JNode, get: (c: JNode) => Expr, p: number, where: () => number
       if (typeof n.value === 'string') throw new ParseError('text is not a value here', p);
       throw new ParseError(`unexpected ${String(n.raw)}`, p);
     case 'Identifier': {
-      const name = stripDollars(n.name);
-      const bad = addressOutOfBounds(name);
+      const bad = readA1(n.name)?.problem;
       if (bad) throw new ParseError(bad, where());
+      const name = stripDollars(n.name);
       return n.name.includes('$') ? { k: 'ref', name, pos: p, pinned: true } : { k: 'ref', name, pos: p };
     }
     case 'Paren':
@@ -331,17 +331,6 @@ function buildMethodCall(n: JNode, get: (c: JNode) => Expr, p: number, where: ()
   return { k: 'call', fn: prop, args: [get(callee.object), ...n.arguments.map(get)], pos: p };
 }
 
-/** Why an address-like identifier (`A10000`, `AAA1`, `A0`) is no cell, or null; such names cannot be cell names either. */
-function addressOutOfBounds(name: string): string | null {
-  const m = /^([A-Z]{1,3})([0-9]+)$/.exec(name);
-  if (!m || isAddress(name)) return null;
-  const row = Number(m[2]);
-  if (m[1].length > 2 || lettersToCol(m[1]) >= MAX_COL) return `${name} is not a cell: columns end at ZZ`;
-  if (row > MAX_ROW) return `${name} is not a cell: rows end at ${MAX_ROW}`;
-  if (row === 0 || m[2].startsWith('0')) return `${name} is not a cell: rows are numbered from 1 (no leading 0)`;
-  return null;
-}
-
 function liftSign(n: JNode, get: (c: JNode) => Expr, p: number): Expr {
   // n = pow(Unary(op, a), b); peel every sign of the unary chain.
   let signs = 0;
@@ -357,7 +346,7 @@ function liftSign(n: JNode, get: (c: JNode) => Expr, p: number): Expr {
 
 /** `$A$1` is the address A1 with its column and row pinned for copying; the value is the same. */
 function stripDollars(name: string): string {
-  return /^\$?[A-Z]{1,2}\$?[0-9]+$/.test(name) ? name.replace(/\$/g, '') : name;
+  return readA1(name) ? name.replace(/\$/g, '') : name;
 }
 
 function buildRange(n: JNode, p: number): Expr {

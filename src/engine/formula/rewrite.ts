@@ -1,8 +1,8 @@
 // Token-level rewrites of formula text that keep the user's spacing and style:
 // renaming a cell, and shifting relative A1 references when a formula is copied.
-import { formatAddress, inBounds, lettersToCol } from './address';
+import { formatRef, inBounds, readA1 } from './address';
 
-interface Token {
+export interface Token {
   start: number;
   end: number;
   text: string;
@@ -36,6 +36,7 @@ function identifiers(src: string): Token[] {
   return out;
 }
 
+/** `x.T`'s T and `relu(`'s relu are no references; spaces around `.` and `(` do not matter. */
 function isMemberOrCall(src: string, t: Token): boolean {
   let p = t.start - 1;
   while (p >= 0 && src[p] === ' ') p--;
@@ -43,6 +44,15 @@ function isMemberOrCall(src: string, t: Token): boolean {
   let q = t.end;
   while (q < src.length && src[q] === ' ') q++;
   return src[q] === '(';
+}
+
+/**
+ * The identifiers of a formula that are references to cells (names and addresses), in order:
+ * not function names, not what follows a `.`, not numbers or strings. The one scan that the
+ * rewrites below, formula templates and error positions share.
+ */
+export function referenceTokens(src: string): Token[] {
+  return identifiers(src).filter((t) => !isMemberOrCall(src, t));
 }
 
 function splice(src: string, edits: { t: Token; text: string }[]): string {
@@ -57,40 +67,27 @@ function splice(src: string, edits: { t: Token; text: string }[]): string {
 
 /** Replace references to the cell name `from` with `to` (not function calls, not `.T`). */
 export function renameInFormula(src: string, from: string, to: string): string {
-  const edits = identifiers(src)
-    .filter((t) => t.text === from && !isMemberOrCall(src, t))
+  const edits = referenceTokens(src)
+    .filter((t) => t.text === from)
     .map((t) => ({ t, text: to }));
   return edits.length ? splice(src, edits) : src;
 }
 
-const REF_RE = /^(\$?)([A-Z]{1,2})(\$?)([1-9][0-9]{0,3})$/;
-
 /**
  * Shift relative A1 references by (dCol, dRow), as a spreadsheet does when a formula is
- * copied: `$` pins a column or row. A reference pushed off the grid becomes `#REF`,
- * which the parser reports as an unknown name.
+ * copied: `$` pins a column or row. A reference pushed off the grid becomes the name
+ * REF_OUT_OF_GRID, which the compiler reports as an unknown name.
  */
 export function shiftRefs(src: string, dCol: number, dRow: number): string {
   const edits: { t: Token; text: string }[] = [];
-  for (const t of identifiers(src)) {
-    const m = REF_RE.exec(t.text);
-    if (!m || isMemberOrCall(src, t)) continue;
-    const col = lettersToCol(m[2]) + (m[1] ? 0 : dCol);
-    const row = Number(m[4]) - 1 + (m[3] ? 0 : dRow);
-    if (!inBounds(col, row)) {
-      edits.push({ t, text: 'REF_OUT_OF_GRID' });
-      continue;
-    }
-    const a = formatAddress(col, row);
-    const letters = a.match(/^[A-Z]+/)![0];
-    edits.push({ t, text: `${m[1]}${letters}${m[3]}${row + 1}` });
+  for (const t of referenceTokens(src)) {
+    const r = readA1(t.text);
+    if (!r || r.problem) continue;
+    const col = r.col + (r.colPinned ? 0 : dCol);
+    const row = r.row + (r.rowPinned ? 0 : dRow);
+    edits.push({ t, text: inBounds(col, row) ? formatRef(col, row, r.colPinned, r.rowPinned) : 'REF_OUT_OF_GRID' });
   }
   return edits.length ? splice(src, edits) : src;
-}
-
-/** Every identifier in the text (for autocomplete and highlighting). */
-export function identifierTokens(src: string): { start: number; end: number; text: string }[] {
-  return identifiers(src);
 }
 
 /**
@@ -101,11 +98,11 @@ export function identifierTokens(src: string): { start: number; end: number; tex
  */
 export function shiftRefsForInsert(src: string, axis: 'row' | 'col', at: number, count: number): string {
   const edits: { t: Token; text: string }[] = [];
-  for (const t of identifiers(src)) {
-    const m = REF_RE.exec(t.text);
-    if (!m || isMemberOrCall(src, t)) continue;
-    let col = lettersToCol(m[2]);
-    let row = Number(m[4]) - 1;
+  for (const t of referenceTokens(src)) {
+    const r = readA1(t.text);
+    if (!r || r.problem) continue;
+    let col = r.col;
+    let row = r.row;
     const idx = axis === 'row' ? row : col;
     if (idx < at) continue;
     if (count < 0 && idx < at - count) {
@@ -114,12 +111,7 @@ export function shiftRefsForInsert(src: string, axis: 'row' | 'col', at: number,
     }
     if (axis === 'row') row += count;
     else col += count;
-    if (!inBounds(col, row)) {
-      edits.push({ t, text: 'REF_OUT_OF_GRID' });
-      continue;
-    }
-    const letters = formatAddress(col, row).match(/^[A-Z]+/)![0];
-    edits.push({ t, text: `${m[1]}${letters}${m[3]}${row + 1}` });
+    edits.push({ t, text: inBounds(col, row) ? formatRef(col, row, r.colPinned, r.rowPinned) : 'REF_OUT_OF_GRID' });
   }
   return edits.length ? splice(src, edits) : src;
 }

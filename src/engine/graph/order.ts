@@ -42,7 +42,7 @@ export class Marks {
   }
 }
 
-/** Every id reachable from `seeds` (seeds included), in discovery order; `mark` receives stamp s. */
+/** Every id reachable from `seeds` (seeds included), in discovery order, each marked in `marks` with the returned stamp. */
 export function reach(seeds: Iterable<number>, next: Neighbours, marks: Marks, capacity: number): { ids: number[]; stamp: number } {
   marks.ensure(capacity);
   const s = marks.next();

@@ -2,8 +2,9 @@
 // its adjoint), where, heaviside and sign (masks that keep NaN), size, put_rows (the adjoint
 // of rows), same_shape (the shape check of mse). Each is an ordinary op a user may call,
 // with its own forward and rule, named after NumPy where NumPy has it.
+import { OpError } from '../errors';
 import { broadcastShape, map, unbroadcast, zip } from '../tensor/kernels';
-import { Matrix, OpError, type Value, normalize, shapeOf, shapeText } from '../tensor/value';
+import { Matrix, type Value, normalize, shapeOf, shapeText } from '../tensor/value';
 import { defineOp, type OpDef } from './define';
 import { axisArg, intArg, matrixArg } from './helpers';
 
@@ -87,11 +88,13 @@ export const adjointOps: OpDef[] = [
     name: 'heaviside', args: 2, category: 'binary', inputs: ['x', 'h0'],
     signature: 'heaviside(x, h0)', doc: 'Step function: 0 where x < 0, h0 where x = 0, 1 where x > 0, NaN where x is NaN (NumPy heaviside).',
     forward: ([x, h]) => zip(x, h, heavisideScalar, 'heaviside'),
+    kink: ([x]) => x,
   }),
   defineOp({
     name: 'sign', args: 1, category: 'elementwise', inputs: ['x'],
     signature: 'sign(x)', doc: '−1, 0 or 1 by the sign of x; NaN stays NaN.',
     forward: ([x]) => map(x, Math.sign),
+    kink: ([x]) => x,
   }),
   defineOp({
     name: 'size', args: [1, 2], category: 'shape', inputs: ['x', 'axis'], constArgs: [1],

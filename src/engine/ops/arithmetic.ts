@@ -1,7 +1,8 @@
 // Operators: + - * / ^ @ .T, negation and comparisons. Elementwise ones broadcast as NumPy
 // does on 2-D shapes; their VJPs sum the gradient back to each input's shape.
+import { OpError } from '../errors';
 import { arith, map, matmul, matmulTA, matmulTB, transpose, zip } from '../tensor/kernels';
-import { Matrix, OpError, type Value, shapeOf, shapeText } from '../tensor/value';
+import { Matrix, type Value, shapeOf, shapeText } from '../tensor/value';
 import { defineOp, type OpDef } from './define';
 import { matrixArg, toShapeOf } from './helpers';
 
@@ -158,6 +159,8 @@ function comparison(name: string, symbol: string, f: (x: number, y: number) => b
     name, symbol, args: 2, category: 'operator',
     signature: `a ${symbol} b`, doc: `Elementwise comparison ${symbol}: 1 where true, 0 where false.`, inputs: ['a', 'b'],
     forward: ([a, b]) => zip(a, b, (x, y) => (f(x, y) ? 1 : 0), symbol),
+    // A step where a = b: finite differences across it measure the jump, not a derivative.
+    kink: ([a, b]) => zip(a, b, (x, y) => x - y, symbol),
   });
 }
 

@@ -1,5 +1,6 @@
 // Construction (zeros, ones, eye, seeded random matrices) and reshaping (reshape, rows).
-import { Matrix, OpError, type Value, checkSize, normalize, shapeText, sizeOf } from '../tensor/value';
+import { OpError } from '../errors';
+import { Matrix, type Value, checkSize, normalize, shapeText, sizeOf } from '../tensor/value';
 import { defineOp, type OpDef } from './define';
 import { intArg, matrixArg } from './helpers';
 

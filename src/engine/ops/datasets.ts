@@ -4,7 +4,8 @@
 // generators are src/engine/data/; MNIST comes through the registry's MnistSource.
 import { circlesData, classLabels, moonsData, spiralData, xorData, xorLabels } from '../data/synthetic';
 import { MNIST_PIXELS, type DigitSet, type MnistSource, PIXEL_VALUES } from '../data/mnist';
-import { Matrix, OpError, type Value, toScalar } from '../tensor/value';
+import { OpError } from '../errors';
+import { Matrix, type Value, toScalar } from '../tensor/value';
 import { defineOp, type OpDef } from './define';
 import { intArg } from './helpers';
 

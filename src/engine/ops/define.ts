@@ -11,13 +11,41 @@ import type { Expr } from '../formula/parse';
 /** One input's vector-Jacobian product: given ∂L/∂out (g), the inputs and the output, return ∂L/∂input. */
 export type Vjp = (g: Value, args: readonly Value[], out: Value) => Value;
 
+/** A finite difference that straddled a kink: the op (as written: `max`, `relu`) and the cell it is in. */
+export interface Kink {
+  op: string;
+  cell: string;
+}
+
+/** How a relative error reads (verify.ts readRelativeError): CS231n's thresholds. */
+export interface Reading {
+  level: 'good' | 'fine' | 'suspect' | 'wrong';
+  text: string;
+}
+
+/** A check cell's verdict, its relative error, and how to read it. */
+export interface CheckMeta {
+  pass: boolean;
+  relErr: number;
+  tol: number;
+  /** Set when an argument comes from a numgrad whose differences straddled a kink. */
+  kink: Kink | null;
+  reading: Reading;
+}
+
 /** What an op may tell the evaluator besides its value (check cells report their relative error). */
 export interface OpMeta {
-  check?: { pass: boolean; relErr: number; tol: number };
+  check?: CheckMeta;
+  /** The cell's value comes from a numgrad whose differences straddled a kink. */
+  kink?: Kink;
 }
 
 export interface OpContext {
   meta: OpMeta;
+  /** Training steps taken so far: what step() and minibatch() read (0 outside training). */
+  step?: number;
+  /** A kink that a numgrad feeding this op's arguments straddled (null almost always). */
+  kink?: Kink | null;
 }
 
 export type OpCategory =
@@ -31,6 +59,7 @@ export type OpCategory =
   | 'construction'
   | 'data'
   | 'gradient'
+  | 'training'
   | 'verification';
 
 export interface OpDef {
@@ -80,8 +109,19 @@ export interface OpDef {
   readonly scalar?: (a: number, b: number) => number;
   /** Optional fast-path VJPs on plain numbers, aligned with `vjp`; checked against it. */
   readonly scalarVjp?: readonly (((g: number, a: number, b: number, out: number) => number) | null)[];
-  /** Evaluated by the engine itself (grad, numgrad): they read other cells, not values. */
-  readonly engineOp?: 'grad' | 'numgrad';
+  /**
+   * Where the derivative jumps (relu, abs, max, comparisons…): a value, elementwise, whose
+   * sign changes exactly across a kink (relu: x; maximum: a − b). numgrad compares its signs
+   * at x + h and x − h: where they differ, the central difference straddles the kink.
+   */
+  readonly kink?: (args: readonly Value[], out: Value) => Value;
+  /**
+   * Evaluated by the engine itself: grad and numgrad read other cells, not values; an
+   * optimizer (sgd, adam) reads its first argument as a cell (the loss) and the rest as values.
+   */
+  readonly engineOp?: 'grad' | 'numgrad' | 'optimizer';
+  /** Reads the training step count (step, minibatch): recomputed every training step, never frozen. */
+  readonly volatile?: boolean;
 }
 
 export type OpSpec = Omit<OpDef, 'minArgs' | 'maxArgs'> & { args: number | [number, number] };

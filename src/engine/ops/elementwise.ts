@@ -12,6 +12,8 @@ function unary(
   f: (x: number) => number,
   /** d out / d x from the input x and the output y: the rule's local derivative, as numbers. */
   df: (x: number, y: number) => number,
+  /** Where the derivative jumps (see OpDef.kink), for the ops that have a kink. */
+  kink?: OpDef['kink'],
 ): OpDef {
   return defineOp({
     name, args: 1, category: 'elementwise', inputs: ['x'],
@@ -21,6 +23,7 @@ function unary(
     vjp: [(g, [a], out) => zip(g, zip(a, out, df, name), (u, v) => u * v, name)],
     scalar: f,
     scalarVjp: [(g, a, _b, out) => g * df(a, out)],
+    kink,
   });
 }
 
@@ -33,7 +36,7 @@ export const elementwiseOps: OpDef[] = [
   unary('exp', 'e to the power x.', 'g * y', Math.exp, (_x, y) => y),
   unary('log', 'Natural logarithm.', 'g / x', Math.log, (x) => 1 / x),
   unary('sqrt', 'Square root.', 'g / (2 * y)', Math.sqrt, (_x, y) => 0.5 / y),
-  unary('abs', 'Absolute value.', 'g * sign(x)', Math.abs, Math.sign),
+  unary('abs', 'Absolute value.', 'g * sign(x)', Math.abs, Math.sign, ([x]) => x),
   unary('tanh', 'Hyperbolic tangent.', 'g * (1 - y^2)', Math.tanh, (_x, y) => 1 - y * y),
   unary('sigmoid', 'Logistic function 1/(1+e^−x), stable for large |x|.', 'g * y * (1 - y)', sigmoidScalar, (_x, y) => y * (1 - y)),
   defineOp({
@@ -62,6 +65,7 @@ export const elementwiseOps: OpDef[] = [
     ],
     scalar: reluScalar,
     scalarVjp: [(g, x) => reluGrad(g, x)],
+    kink: ([x]) => x,
   }),
   defineOp({
     name: 'square', args: 1, category: 'elementwise', inputs: ['x'],

@@ -3,8 +3,9 @@
 // as in NumPy's maximum and PyTorch: max(0/0, 1) and max(1, 0/0) are both NaN, and so is
 // the gradient there. On ties the gradient goes to `a` (SPEC §3), to every tied entry
 // evenly for amax/amin (as PyTorch's max()).
+import { OpError } from '../errors';
 import { zip } from '../tensor/kernels';
-import { OpError, type Value } from '../tensor/value';
+import { Matrix, type Value } from '../tensor/value';
 import { heavisideScalar, sumTo } from './adjoint';
 import { defineOp, type OpDef } from './define';
 import { call } from './helpers';
@@ -41,6 +42,29 @@ function evenly(g: Value, x: Value, y: Value): Value {
   return zip(hit, 0, (h) => (gs * h) / n, 'gradient');
 }
 
+/** a − b: where its sign changes, the gradient of maximum/minimum moves from one side to the other. */
+const gap = ([a, b]: readonly Value[]): Value => zip(a, b, (x, y) => x - y, 'gradient');
+
+/**
+ * Each entry's lead over the best of the others (sign −1 for amin: the lead below them). Its
+ * sign changes where the extreme entry changes; 0 on a tie.
+ */
+function lead(x: Value, sign: 1 | -1): Value {
+  if (typeof x === 'number') return 1;
+  const d = x.data, n = d.length, out = new Float64Array(n);
+  let first = -Infinity, second = -Infinity, at = -1;
+  for (let i = 0; i < n; i++) {
+    const v = sign * d[i];
+    if (v > first || at < 0) {
+      second = first;
+      first = v;
+      at = i;
+    } else if (v > second) second = v;
+  }
+  for (let i = 0; i < n; i++) out[i] = sign * d[i] - (i === at ? second : first);
+  return new Matrix(x.rows, x.cols, out);
+}
+
 export const extremaOps: OpDef[] = [
   defineOp({
     name: 'maximum', args: 2, category: 'binary', inputs: ['a', 'b'],
@@ -50,6 +74,7 @@ export const extremaOps: OpDef[] = [
     vjp: [(g, [a, b]) => masked(g, a, b, toA, a), (g, [a, b]) => masked(g, a, b, toB, b)],
     scalar: maxScalar,
     scalarVjp: [(g, a, b) => g * toA(a, b), (g, a, b) => g * toB(a, b)],
+    kink: gap,
   }),
   defineOp({
     name: 'minimum', args: 2, category: 'binary', inputs: ['a', 'b'],
@@ -59,6 +84,7 @@ export const extremaOps: OpDef[] = [
     vjp: [(g, [a, b]) => masked(g, a, b, toAmin, a), (g, [a, b]) => masked(g, a, b, toBmin, b)],
     scalar: minScalar,
     scalarVjp: [(g, a, b) => g * toAmin(a, b), (g, a, b) => g * toBmin(a, b)],
+    kink: gap,
   }),
   defineOp({
     name: 'amax', args: 1, category: 'reduction', inputs: ['x'],
@@ -66,6 +92,7 @@ export const extremaOps: OpDef[] = [
     rule: ['g * (x == y) / sum(x == y)'],
     forward: ([x]) => extreme(x, maxScalar, 'max'),
     vjp: [(g, [x], y) => evenly(g, x, y)],
+    kink: ([x]) => lead(x, 1),
   }),
   defineOp({
     name: 'amin', args: 1, category: 'reduction', inputs: ['x'],
@@ -73,6 +100,7 @@ export const extremaOps: OpDef[] = [
     rule: ['g * (x == y) / sum(x == y)'],
     forward: ([x]) => extreme(x, minScalar, 'min'),
     vjp: [(g, [x], y) => evenly(g, x, y)],
+    kink: ([x]) => lead(x, -1),
   }),
   defineOp({
     name: 'max', args: [1, 2], category: 'binary', inputs: ['a', 'b'],

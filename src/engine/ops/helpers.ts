@@ -2,7 +2,8 @@
 // input, Expr builders for composite ops, and argument readers with clear messages.
 import type { Expr } from '../formula/parse';
 import { unbroadcast } from '../tensor/kernels';
-import { Matrix, OpError, type Value, toScalar } from '../tensor/value';
+import { OpError } from '../errors';
+import { type Value, toScalar } from '../tensor/value';
 
 /** ∂L/∂input from a gradient shaped like the (broadcast) output: sum it back to the input's shape. */
 export function toShapeOf(g: Value, input: Value): Value {
@@ -32,9 +33,8 @@ export function axisArg(v: Value): 0 | 1 {
   return x;
 }
 
-export function matrixArg(v: Value): Matrix {
-  return typeof v === 'number' ? new Matrix(1, 1, Float64Array.of(v)) : v;
-}
+/** tensor/value's asMatrix under the name the op files still call it by; remove once they import asMatrix. */
+export { asMatrix as matrixArg } from '../tensor/value';
 
 /** Overflow-safe logistic function. */
 export function sigmoidScalar(x: number): number {

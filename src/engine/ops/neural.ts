@@ -1,7 +1,8 @@
 // Row-wise softmax and logsumexp, the losses, and the label helpers of classification.
 // Everything subtracts the row maximum first, so scores in the thousands stay finite.
+import { OpError } from '../errors';
 import { zip } from '../tensor/kernels';
-import { Matrix, OpError, type Value, checkSize, shapeText } from '../tensor/value';
+import { Matrix, type Value, checkSize, shapeText } from '../tensor/value';
 import { defineOp, type OpDef } from './define';
 import { call, intArg, matrixArg } from './helpers';
 

@@ -11,6 +11,7 @@ import { elementwiseOps } from './elementwise';
 import { extremaOps } from './extrema';
 import { neuralOps } from './neural';
 import { reduceOps } from './reduce';
+import { trainingOps } from './training';
 import { verifyOps } from './verify';
 
 export interface RegistryOptions {
@@ -24,7 +25,7 @@ export interface RegistryOptions {
 export function createRegistry(options: RegistryOptions = {}): Registry {
   const mnist = options.mnist ?? (canReadMnistPackage() ? nodeMnistSource() : unavailableMnist('MNIST digits are not available here'));
   return new Registry([
-    ...arithmeticOps, ...elementwiseOps, ...extremaOps, ...reduceOps, ...neuralOps, ...constructOps, ...adjointOps, ...datasetOps({ mnist }), ...verifyOps,
+    ...arithmeticOps, ...elementwiseOps, ...extremaOps, ...reduceOps, ...neuralOps, ...constructOps, ...adjointOps, ...datasetOps({ mnist }), ...verifyOps, ...trainingOps,
   ]);
 }
 

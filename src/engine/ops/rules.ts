@@ -3,10 +3,11 @@
 // runner (a rule is a tiny formula whose names are g, y and the op's inputs), so there is
 // no second interpreter. NumPy export, typeset derivatives and a plan whose backward runs
 // rules read `ruleExpr`.
+import { OpError } from '../errors';
 import { compile, type Compiled, type Resolver } from '../eval/program';
 import { runForward, type ForwardEnv } from '../eval/forward';
 import { parseFormula, type Expr } from '../formula/parse';
-import { OpError, type Value, normalize } from '../tensor/value';
+import { type Value, normalize } from '../tensor/value';
 import type { OpDef, Registry } from './define';
 
 /** Fixed names inside a rule: ∂L/∂output and the output. */

@@ -2,7 +2,7 @@
 // is 1 when they agree, 0 when not, so checks can be counted in formulas. grad and numgrad
 // read other cells and are evaluated by the engine itself (see eval/gradients.ts).
 import { Matrix, OpError, type Value, shapeOf, shapeText, toScalar } from '../tensor/value';
-import { defineOp, type OpDef } from './define';
+import { defineOp, type Kink, type OpDef, type Reading } from './define';
 
 export const DEFAULT_CHECK_TOL = 1e-6;
 
@@ -49,6 +49,30 @@ export function relativeError(a: Value, b: Value): number {
   return compareValues(a, b, Infinity, 0).relErr;
 }
 
+/** The sentence a check near a kink shows instead of a verdict on the derivation. */
+export function kinkText(k: Kink): string {
+  return `finite difference straddles a kink of ${k.op} in ${k.cell}: numgrad is not reliable here`;
+}
+
+/**
+ * How to read a relative error, as the CS231n notes read a gradient check: ≤ 1e-7 good;
+ * ≤ 1e-4 fine near a kink (without one, 1e-4 is too high); up to 1e-2 suspect; above it the
+ * derivation is wrong. When the finite difference straddled a kink (`kink`), a large error
+ * says nothing about the derivation, and the reading says so instead. The one place these
+ * thresholds live: check cells, the inspector and the CLI all read it.
+ */
+export function readRelativeError(relErr: number, kink: Kink | null): Reading {
+  if (!(relErr <= 1e-2) && kink === null) {
+    return { level: 'wrong', text: Number.isNaN(relErr) ? 'wrong: not finite' : 'wrong (relative error > 1e-2)' };
+  }
+  if (relErr <= 1e-7) return { level: 'good', text: 'good (≤ 1e-7)' };
+  if (relErr <= 1e-4) {
+    return kink ? { level: 'fine', text: `fine near a kink (≤ 1e-4): ${kinkText(kink)}` } : { level: 'suspect', text: 'suspect: ≤ 1e-4 is fine only near a kink' };
+  }
+  if (kink) return { level: 'suspect', text: kinkText(kink) };
+  return { level: 'suspect', text: 'suspect (relative error between 1e-4 and 1e-2)' };
+}
+
 export const verifyOps: OpDef[] = [
   defineOp({
     name: 'check', args: [2, 3], category: 'verification',
@@ -59,8 +83,9 @@ export const verifyOps: OpDef[] = [
       const tol = t === undefined ? DEFAULT_CHECK_TOL : toScalar(t, 'check: tolerance');
       if (!(tol >= 0)) throw new OpError('ARG', `check: tolerance must be ≥ 0, got ${tol}`);
       const { pass, relErr } = compareValues(a, b, tol);
+      const kink = ctx.kink ?? null;
       // Several checks in one formula: the first failure is the one reported.
-      if (!ctx.meta.check || ctx.meta.check.pass) ctx.meta.check = { pass, relErr, tol };
+      if (!ctx.meta.check || ctx.meta.check.pass) ctx.meta.check = { pass, relErr, tol, kink, reading: readRelativeError(relErr, kink) };
       return pass ? 1 : 0;
     },
   }),

@@ -4,6 +4,8 @@
 // `__proto__` as data, refuses duplicate keys, and either returns a complete SheetDoc or one
 // message naming the JSON path.
 import { isAddress, nameProblem } from '../formula/address';
+import { MARK_FIELDS, marksProblem } from '../exercise/marks';
+import { readTrainState } from '../train/state';
 import { CELL_FIELDS, FORMAT_VERSION, TOP_FIELDS, type CellDoc, type SheetDoc } from './document';
 import { findDuplicateKey, findJsonSyntaxError, lineAndColumn } from './json-diagnostics';
 import { MiB, clip, describe, entries, groupDigits, isRecord, pathKey, quote, show, showSize, utf8LongerThan } from './messages';
@@ -152,6 +154,9 @@ function readTop(root: unknown, ctx: Context): SheetDoc {
   const title = readText(root, 'title', 'title', ctx);
   const notes = readText(root, 'notes', 'notes', ctx);
   const extra = readExtra(root, TOP_FIELDS, '', ctx);
+  // The training state is documented and validated next to the code that reads it (engine/train/state.ts).
+  const train = extra && Object.hasOwn(extra, 'train') ? readTrainState(extra.train) : null;
+  if (train && !train.ok) refuse(train.error);
   const cells = readCells(root, ctx);
   // Field by field, never by spreading parsed data: only known keys reach plain objects.
   const doc: SheetDoc = { gradsheet: FORMAT_VERSION, cells };
@@ -187,6 +192,9 @@ function readCell(raw: unknown, index: number, seen: Seen, ctx: Context): CellDo
   const value = Object.hasOwn(raw, 'value') ? readValue(raw.value, `${path}.value`, ctx) : undefined;
   const note = readText(raw, 'note', `${path}.note`, ctx);
   const extra = readExtra(raw, CELL_FIELDS, path, ctx);
+  // Fields documented by another module: kept in `extra`, validated there (exercise/marks.ts).
+  const marks = marksProblem(extra, path);
+  if (marks) refuse(marks);
   const cell: CellDoc = { at, formula };
   if (name !== undefined) cell.name = name;
   if (value !== undefined) cell.value = value;
@@ -288,13 +296,14 @@ function readExtra(raw: Record<string, unknown>, known: readonly string[], path:
     if (hasNonFinite(value)) refuse(`${fieldPath}: holds a number out of range (JSON cannot write it back)`);
     extra ??= Object.create(null) as Record<string, unknown>;
     defineData(extra, key, value);
+    if (path !== '' && MARK_FIELDS.includes(key)) continue;
     warnUnknown(path === '' ? `top/${key}` : `cell/${key}`, fieldPath, ctx);
   }
   return extra;
 }
 
 function warnUnknown(id: string, fieldPath: string, ctx: Context): void {
-  if (ctx.warned.has(id)) return;
+  if (ctx.warned.has(id) || id === 'top/train') return;
   ctx.warned.add(id);
   ctx.unknownCount++;
   if (ctx.warnings.length < MAX_WARNINGS) ctx.warnings.push(`ignoring unknown field ${fieldPath}`);

@@ -3,7 +3,8 @@
 // Loops are plain typed-array loops: they are the whole cost of batched mode. Matrix products big
 // enough to pay for it run in WebAssembly SIMD (wasm/) where the engine has it; these loops remain
 // the fallback and give the same numbers.
-import { Matrix, OpError, type Value, checkSize, shapeText } from './value';
+import { OpError } from '../errors';
+import { Matrix, type Value, checkSize, shapeText } from './value';
 import { loadWasmGemm, type Orientation } from './wasm/gemm';
 
 /** Shape of broadcasting a with b (NumPy rules on 2-D), or an OpError naming both shapes. */
@@ -184,7 +185,7 @@ const SMALL = 4;
  * The most multiply-adds one matrix product may take (a few seconds of one core): a product
  * of two allowed-size matrices can need 10^11 and would hang the page; it is a #SIZE error.
  */
-export const MAX_MATMUL_WORK = 2e9;
+const MAX_MATMUL_WORK = 2e9;
 
 function checkWork(m: number, k: number, n: number): void {
   if (m * k * n > MAX_MATMUL_WORK) {

@@ -89,11 +89,6 @@ export function asMatrix(v: Value): Matrix {
   return v;
 }
 
-/** Element i in row-major order. */
-export function elementAt(v: Value, i: number): number {
-  return typeof v === 'number' ? v : v.data[i];
-}
-
 /** 1×1 matrices collapse to numbers so that scalar sheets stay on the fast path. */
 export function normalize(v: Value): Value {
   return typeof v !== 'number' && v.rows === 1 && v.cols === 1 ? v.data[0] : v;

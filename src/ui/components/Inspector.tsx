@@ -1,13 +1,15 @@
 // The inspector: everything about the selected cell — formula, shape, the full value and
 // gradient, and the chain-rule breakdown of its gradient (engine.explain).
-import { For, Show, createMemo, createSignal } from 'solid-js';
+import { For, Show, createSignal } from 'solid-js';
 import { formatNumber } from '../../engine/format-value';
 import type { Matrix, Value } from '../../engine/tensor/value';
 import type { Controller } from '../controller';
 import { checkSentence, isFiniteVal, shapeLabel } from '../kernel/cell-text';
-import { breakdown } from '../kernel/explain';
-import { posOf } from '../kernel/selection';
+import { Breakdown } from './Breakdown';
 import { Heatmap, Legend, maxAbsOf } from './Heatmap';
+import { AnswerToggle } from './AnswerToggle';
+import { kinkText } from '../../engine/ops/verify';
+import { checkReading } from '../kernel/cell-text';
 
 const MAX_TABLE_ROWS = 200;
 const MAX_TABLE_COLS = 60;
@@ -91,10 +93,6 @@ function ValueView(props: { v: Value; label: string; kind: 'value' | 'grad' }) {
 export function Inspector(props: { ctl: Controller }) {
   const ctl = props.ctl;
   const v = () => ctl.activeView();
-  const explanation = createMemo(() => {
-    const at = ctl.active();
-    return breakdown(ctl.bridge.explain(at), (a) => ctl.bridge.peek(a));
-  });
   const lossLabel = () => ctl.bridge.lossName();
   let note!: HTMLTextAreaElement;
   return (
@@ -115,8 +113,14 @@ export function Inspector(props: { ctl: Controller }) {
         <Show when={v()?.check}>
           <dt>Check</dt>
           <dd class={v()!.check!.pass ? 'check-pass' : 'check-fail'}>{checkSentence(v()!)} (tolerance {formatNumber(v()!.check!.tol, 2)})</dd>
+          <dd class={`reading ${v()!.check!.reading.level}`}>{checkReading(v()!)}</dd>
+        </Show>
+        <Show when={v()?.kink}>
+          <dt>Numgrad</dt>
+          <dd class="reading suspect">{kinkText(v()!.kink!)}</dd>
         </Show>
       </dl>
+      <AnswerToggle ctl={ctl} />
       <Show when={v()?.error}>
         <p class="msg-error">
           <strong>#{v()!.error!.kind}</strong> {v()!.error!.message}
@@ -139,29 +143,7 @@ export function Inspector(props: { ctl: Controller }) {
           <ValueView v={v()!.grad!} label={`gradient of ${ctl.active()}`} kind="grad" />
         </Show>
       </section>
-      <section class="chain">
-        <h3>Chain rule</h3>
-        <p>{explanation().summary}</p>
-        <Show when={explanation().lines.length}>
-          <ul>
-            <For each={explanation().lines}>
-              {(l) => (
-                <li>
-                  <button class="linklike" onClick={() => ctl.select(posOf(l.via))}>
-                    {l.text}
-                  </button>
-                </li>
-              )}
-            </For>
-          </ul>
-          <Show when={explanation().more > 0}>
-            <p class="muted">… and {explanation().more} smaller contributions</p>
-          </Show>
-          <p class="total">
-            total: {explanation().symbol} = <span class="grad">{explanation().total}</span>
-          </p>
-        </Show>
-      </section>
+      <Breakdown ctl={ctl} />
       <section>
         <h3>Note</h3>
         <textarea

@@ -1,8 +1,9 @@
 // The top bar: title, file commands, examples, share link, undo/redo, the loss in use, help.
-import { For, Show, createSignal, onCleanup } from 'solid-js';
+import { For, type JSX, Show, createSignal, onCleanup } from 'solid-js';
 import type { Controller } from '../controller';
 import type { ExampleEntry } from '../kernel/examples';
 import { fileNameFor, readSheetFile, sheetText } from '../kernel/persistence';
+import { ExportMenu } from './ExportMenu';
 import { ImportCsvButton } from './ImportCsv';
 import { RecentMenu, type RecentSource } from './RecentMenu';
 
@@ -66,10 +67,15 @@ export function ExamplesMenu(props: { ctl: Controller; examples: () => Promise<E
         <div class="menu" id="examples-menu" role="menu" aria-label="Examples" onKeyDown={onMenuKey}>
           <Show when={list()} fallback={<div class="muted pad">Loading…</div>}>
             <For each={list()!}>
-              {(ex) => (
-                <button role="menuitem" class="menu-item" title={ex.summary || ex.file} onClick={() => pick(ex)}>
-                  {ex.title}
-                </button>
+              {(ex, i) => (
+                <>
+                  <Show when={ex.group && (i() === 0 || list()![i() - 1].group !== ex.group)}>
+                    <div class="menu-group muted" role="presentation">{ex.group}</div>
+                  </Show>
+                  <button role="menuitem" class="menu-item" title={ex.summary || ex.file} onClick={() => pick(ex)}>
+                    {ex.title}
+                  </button>
+                </>
               )}
             </For>
           </Show>
@@ -91,7 +97,7 @@ function download(name: string, text: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export function Toolbar(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]>; helpOpen: boolean; toggleHelp: () => void; pageUrl: () => string; recent?: RecentSource; notesOpen?: boolean; toggleNotes?: () => void }) {
+export function Toolbar(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]>; helpOpen: boolean; toggleHelp: () => void; pageUrl: () => string; recent?: RecentSource; notesOpen?: boolean; toggleNotes?: () => void; views?: JSX.Element }) {
   const ctl = props.ctl;
   const b = ctl.bridge;
   const [link, setLink] = createSignal<string | null>(null);
@@ -160,6 +166,7 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
         <ImportCsvButton ctl={ctl} />
         <button onClick={() => download(fileNameFor(ctl.ws.title()), sheetText(ctl.ws.toDoc()))}>Save file</button>
         <button onClick={share}>Share link</button>
+        <ExportMenu ctl={ctl} />
       </div>
       <div class="tb-group">
         <button aria-label="Undo" title={b.undoLabel() ? `Undo ${b.undoLabel()} (Ctrl+Z)` : 'Undo (Ctrl+Z)'} disabled={!b.canUndo()} onClick={() => ctl.undo()}>
@@ -198,6 +205,7 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
           Notes
         </button>
       </Show>
+      {props.views}
       <button class="help-button" aria-pressed={props.helpOpen} onClick={props.toggleHelp}>
         Help
       </button>

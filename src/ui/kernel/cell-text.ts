@@ -2,6 +2,7 @@
 // the error badge. Pure functions of a CellView.
 import type { CellView } from '../../engine/engine';
 import { formatNumber } from '../../engine/format-value';
+import { kinkText } from '../../engine/ops/verify';
 import type { Value } from '../../engine/tensor/value';
 
 export function isFiniteVal(v: Value | null): boolean {
@@ -33,9 +34,16 @@ export function errorBadge(view: CellView): string | null {
   return view.error ? `#${view.error.kind}` : null;
 }
 
+/** ✓ or ✗ and the relative error; ⚠ instead of ✗ when numgrad straddled a kink (not a wrong derivation). */
 export function checkText(view: CellView, short = false): string | null {
   if (!view.check) return null;
-  return `${view.check.pass ? '✓' : '✗'} ${short ? '' : 'rel err '}${formatNumber(view.check.relErr, 2)}`;
+  const mark = view.check.pass ? '✓' : view.check.kink ? '⚠' : '✗';
+  return `${mark} ${short ? '' : 'rel err '}${formatNumber(view.check.relErr, 2)}${short && mark === '⚠' ? ' kink' : ''}`;
+}
+
+/** How the check's relative error reads (good / fine near a kink / suspect / wrong), or the kink sentence. */
+export function checkReading(view: CellView): string | null {
+  return view.check ? view.check.reading.text : null;
 }
 
 /** The gridcell's accessible name: it always starts with the address (SPEC §8). */
@@ -44,7 +52,8 @@ export function cellAriaLabel(at: string, view: CellView | null): string {
   const head = view.name ? `${at} ${view.name}` : at;
   if (view.error) return `${head} error #${view.error.kind}: ${view.error.message}`;
   let s = view.value === null ? `${head} = (no value)` : `${head} = ${shortValue(view.value, 6)}`;
-  if (view.check) s += `, ${view.check.pass ? 'check passes' : 'check fails'}, relative error ${formatNumber(view.check.relErr, 2)}`;
+  if (view.check) s += `, ${view.check.pass ? 'check passes' : 'check fails'}, relative error ${formatNumber(view.check.relErr, 2)}, ${view.check.reading.text}`;
+  else if (view.kink) s += `, ${kinkText(view.kink)}`;
   if (!isFiniteVal(view.value)) s += ', not finite';
   if (view.grad !== null) s += `, gradient ${shortValue(view.grad, 6)}`;
   return s;

@@ -8,6 +8,8 @@ export interface ExampleEntry {
   file: string;
   title: string;
   summary: string;
+  /** The menu's section: the index's `group` ("worked examples", "training"); files outside the index go last. */
+  group?: string;
   load(): Promise<string>;
 }
 
@@ -32,7 +34,7 @@ export async function listExamples(loaders: Loaders): Promise<ExampleEntry[]> {
         const load = files.get(file);
         if (!load || seen.has(file)) continue;
         seen.add(file);
-        out.push({ file, title: String(e.title ?? file), summary: String(e.summary ?? ''), load });
+        out.push({ file, title: String(e.title ?? file), summary: String(e.summary ?? ''), group: typeof e.group === 'string' ? e.group : 'worked examples', load });
       }
     } catch {
       /* a broken index: fall back to the files themselves */
@@ -50,11 +52,11 @@ export async function listExamples(loaders: Loaders): Promise<ExampleEntry[]> {
     } catch {
       /* listed by file name; opening it will say what is wrong */
     }
-    out.push({ file, title, summary, load });
+    out.push({ file, title, summary, group: 'more examples', load });
   }
   if (!files.has('01-circuit.json')) {
     const doc = circuitDoc();
-    out.unshift({ file: '01-circuit.json', title: doc.title!, summary: 'x = -2, y = 5, z = -4; q = x + y; f = q · z', load: async () => writeSheet(doc) });
+    out.unshift({ file: '01-circuit.json', title: doc.title!, summary: 'x = -2, y = 5, z = -4; q = x + y; f = q · z', group: 'worked examples', load: async () => writeSheet(doc) });
   }
   return out;
 }

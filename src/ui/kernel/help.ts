@@ -16,6 +16,7 @@ const CATEGORY_TITLES: Record<OpCategory, string> = {
   construction: 'Construction',
   data: 'Data sets',
   gradient: 'Gradients',
+  training: 'Training',
   verification: 'Verification',
 };
 

@@ -6,6 +6,7 @@
 import { createEngine, type Engine } from '../../engine/engine';
 import { compareAddresses, isAddress } from '../../engine/formula/address';
 import { isDataFormula } from '../../engine/ops/datasets';
+import { emptyTrainState, readTrainState, trainStateToJson } from '../../engine/train/state';
 import { renameInFormula } from '../../engine/formula/rewrite';
 import { type CellDoc, emptySheet, type SheetDoc } from '../../engine/sheet/document';
 import { valueFromJson } from '../../engine/tensor/value';
@@ -26,6 +27,12 @@ export interface Workspace {
   notes(): string;
   cellState(at: string): CellState;
   setFormula(at: string, formula: string): void;
+  /**
+   * Training progress from the Worker: the parameters' values (null: back to their init) and
+   * the training state, put into the sheet and its document. Not an undoable edit: the
+   * training panel's Reset is how training is taken back.
+   */
+  applyTraining(params: Record<string, number | number[][] | null>, train: Record<string, unknown> | null): void;
   rename(at: string, name: string | null): { ok: true } | { ok: false; message: string };
   /** The cells whose formulas mention `name` (the uses a rename or an unname rewrites). */
   usesOf(name: string): string[];
@@ -331,8 +338,25 @@ export function createWorkspace(opts: WorkspaceOptions = {}): Workspace {
       // An empty title or notes that the file had are written back (FORMAT.md: nothing dropped).
       if (title || hasTitle) out.title = title;
       if (notes || hasNotes) out.notes = notes;
-      if (extra) out.extra = extra;
+      // The training state lives in the engine (step(), optimizer moments); written as FORMAT.md's `train`.
+      const t = trainStateToJson(engine.trainState());
+      const { train: _old, ...rest } = extra ?? {};
+      const all = t ? { ...rest, train: t } : rest;
+      if (Object.keys(all).length) out.extra = all;
       return out;
+    },
+
+    applyTraining(params, train) {
+      engine.batch(() => {
+        for (const [at, v] of Object.entries(params)) {
+          engine.setParameter(at, v === null ? null : valueFromJson(v));
+          const { param: _drop, ...rest } = cellState(at);
+          store(at, v === null ? rest : { ...rest, param: v });
+        }
+        const t = train ? readTrainState(train) : null;
+        engine.setTrainState(t && t.ok ? t.state : emptyTrainState());
+      });
+      emit({ kind: 'meta' });
     },
 
     edited: () => edits > 0,

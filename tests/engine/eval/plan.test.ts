@@ -1,7 +1,7 @@
 // The plan (eval/plan.ts): the sheet's computation as plain data. Its forward and backward
 // must give the engine's numbers on every example sheet, its adjoint trace must sum per
 // cell to the cell's gradient, and it must survive structuredClone and JSON.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/engine';
@@ -9,9 +9,10 @@ import { type Plan, cellGradients, createPlanRunner, planFromJson, planToJson } 
 import { addValues } from '../../../src/engine/tensor/kernels';
 import { type Value, shapeOf } from '../../../src/engine/tensor/value';
 import { readSheet } from '../../../src/engine/sheet/format';
+import { EXAMPLES_DIR, exampleFiles } from '../../example-files';
 
-const dir = join(__dirname, '..', '..', '..', 'examples');
-const files = readdirSync(dir).filter((f) => /^\d+.*\.json$/.test(f)).sort();
+const dir = EXAMPLES_DIR;
+const files = exampleFiles();
 
 function load(file: string): Engine {
   const e = createEngine();

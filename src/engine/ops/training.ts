@@ -1,0 +1,224 @@
+// Training (SPEC §4): parameters, the step count, minibatches, row gathering, and the two
+// optimizers. Each optimizer's update rule stands here beside its op, so everything about
+// `sgd` or `adam` is in one place; the trainer (engine/train/trainer.ts) only applies them.
+import { Matrix, OpError, type Value, checkSize, normalize, shapeText, toScalar } from '../tensor/value';
+import { makeRng } from './construct';
+import { defineOp, type OpDef } from './define';
+import { intArg, matrixArg } from './helpers';
+
+// ---------- optimizers: hyperparameters and update rules ----------
+
+/** One optimizer's update rule over flat arrays (a parameter, its gradient and its state arrays). */
+export interface OptimizerRule {
+  /** Hyperparameter names after L, in argument order, with their defaults (NaN: required). */
+  readonly hyper: readonly string[];
+  readonly defaults: readonly number[];
+  /** Names of the per-parameter state arrays (velocity, moments): saved in the file under these names. */
+  readonly state: readonly string[];
+  /** Which state arrays the rule touches for these hyperparameters (plain SGD keeps none). */
+  uses(h: readonly number[]): readonly string[];
+  /**
+   * Update w in place. `s` holds the arrays named by uses(h), `t` the optimizer's step count
+   * after this step (1 on the first). Weight decay γ: w ← (1 − ηγ)·w − η·Δ, never folded into g.
+   */
+  update(w: Float64Array, g: Float64Array, s: Float64Array[], h: readonly number[], t: number): void;
+  /** Checks the hyperparameters (errors name the argument). */
+  check(h: readonly number[]): void;
+}
+
+function finite(name: string, what: string, x: number): void {
+  if (!Number.isFinite(x)) throw new OpError('ARG', `${name}: ${what} must be a finite number, got ${x}`);
+}
+
+function inUnit(name: string, what: string, x: number, closed: boolean): void {
+  finite(name, what, x);
+  if (x < 0 || (closed ? x > 1 : x >= 1)) throw new OpError('ARG', `${name}: ${what} must be in [0, 1${closed ? ']' : ')'}, got ${x}`);
+}
+
+export const SGD: OptimizerRule = {
+  hyper: ['lr', 'momentum', 'decay'],
+  defaults: [NaN, 0, 0],
+  state: ['v'],
+  uses: (h) => (h[1] !== 0 ? ['v'] : []),
+  // momentum μ: v ← μv + g, Δ = v; plain: Δ = g
+  update(w, g, s, [lr, mu, decay]) {
+    const keep = 1 - lr * decay;
+    if (mu !== 0) {
+      const v = s[0];
+      for (let i = 0; i < w.length; i++) {
+        v[i] = mu * v[i] + g[i];
+        w[i] = keep * w[i] - lr * v[i];
+      }
+    } else for (let i = 0; i < w.length; i++) w[i] = keep * w[i] - lr * g[i];
+  },
+  check([lr, mu, decay]) {
+    finite('sgd', 'the learning rate', lr);
+    inUnit('sgd', 'momentum', mu, true);
+    finite('sgd', 'decay', decay);
+  },
+};
+
+export const ADAM: OptimizerRule = {
+  hyper: ['lr', 'beta1', 'beta2', 'eps', 'decay'],
+  defaults: [NaN, 0.9, 0.999, 1e-8, 0],
+  state: ['m', 'v'],
+  uses: () => ['m', 'v'],
+  // m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; m̂ = m/(1−β₁ᵗ); v̂ = v/(1−β₂ᵗ); Δ = m̂/(√v̂ + ε)
+  update(w, g, [m, v], [lr, b1, b2, eps, decay], t) {
+    const keep = 1 - lr * decay;
+    const c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
+    for (let i = 0; i < w.length; i++) {
+      const gi = g[i];
+      m[i] = b1 * m[i] + (1 - b1) * gi;
+      v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+      w[i] = keep * w[i] - (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
+    }
+  },
+  check([lr, b1, b2, eps, decay]) {
+    finite('adam', 'the learning rate', lr);
+    inUnit('adam', 'beta1', b1, false);
+    inUnit('adam', 'beta2', b2, false);
+    finite('adam', 'eps', eps);
+    if (eps <= 0) throw new OpError('ARG', `adam: eps must be > 0, got ${eps}`);
+    finite('adam', 'decay', decay);
+  },
+};
+
+/** The optimizers by op name: what the engine and the trainer look up. */
+export const OPTIMIZERS: Readonly<Record<string, OptimizerRule>> = { sgd: SGD, adam: ADAM };
+
+/** The hyperparameters of an optimizer call, defaults filled in and checked (errors go on the optimizer cell). */
+export function readHyper(op: string, args: readonly Value[]): number[] {
+  const rule = OPTIMIZERS[op];
+  const h = rule.defaults.map((d, i) => (i < args.length ? toScalar(args[i], `${op}: ${rule.hyper[i]}`) : d));
+  rule.check(h);
+  return h;
+}
+
+// ---------- minibatches ----------
+
+/** The seeded permutation of 0…n−1 for one epoch (Fisher–Yates over the shared mulberry32 stream). */
+export function epochPermutation(n: number, seed: number, epoch: number): Int32Array {
+  const rng = makeRng((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0);
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng.rand() * (i + 1));
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+  return p;
+}
+
+/** The last permutation drawn (a run asks for the same epoch ⌊N/size⌋ times in a row). */
+let lastPerm: { key: string; p: Int32Array } | null = null;
+
+export function batchIndices(n: number, size: number, seed: number, step: number): Float64Array {
+  const per = Math.floor(n / size);
+  const epoch = Math.floor(step / per);
+  const key = `${n}:${seed}:${epoch}`;
+  if (lastPerm?.key !== key) lastPerm = { key, p: epochPermutation(n, seed, epoch) };
+  const start = (step % per) * size;
+  return Float64Array.from(lastPerm.p.subarray(start, start + size));
+}
+
+// ---------- take ----------
+
+function indexList(x: Matrix, idx: Value, name = 'take'): Int32Array {
+  const d = typeof idx === 'number' ? [idx] : idx.data;
+  if (typeof idx !== 'number' && idx.cols !== 1 && idx.rows !== 1) throw new OpError('SHAPE', `${name}: idx must be a column of row indices, it is ${shapeText(idx)}`);
+  const out = new Int32Array(d.length);
+  for (let k = 0; k < d.length; k++) {
+    const i = d[k];
+    if (!Number.isInteger(i) || i < 0 || i >= x.rows) {
+      throw new OpError('ARG', `${name}: index ${i} (entry ${k + 1} of idx) is not a row of a ${shapeText(x)} matrix (whole numbers 0…${x.rows - 1})`);
+    }
+    out[k] = i;
+  }
+  return out;
+}
+
+export const trainingOps: OpDef[] = [
+  defineOp({
+    name: 'param', args: 1, category: 'training', inputs: ['init'],
+    signature: 'param(init)',
+    doc: 'A parameter: starts as init (e.g. 0.01 * randn(2, 100, 1)); training replaces its value, which is saved with the sheet; reset puts init back.',
+    forward: ([x]) => x,
+    rule: ['g'],
+    vjp: [(g) => g],
+    scalar: (a) => a,
+    scalarVjp: [(g) => g],
+  }),
+  defineOp({
+    name: 'sgd', args: [2, 4], category: 'training', engineOp: 'optimizer', inputs: ['L', 'lr', 'momentum', 'decay'],
+    signature: 'sgd(L, lr, momentum, decay)',
+    doc: 'An optimizer over every param upstream of the scalar cell L: v ← μv + g, w ← (1 − η·decay)·w − η·v (momentum and decay default to 0). Its value is the number of steps taken.',
+  }),
+  defineOp({
+    name: 'adam', args: [2, 6], category: 'training', engineOp: 'optimizer', inputs: ['L', 'lr', 'beta1', 'beta2', 'eps', 'decay'],
+    signature: 'adam(L, lr, beta1, beta2, eps, decay)',
+    doc: 'Adam over every param upstream of L, with bias correction (β₁ 0.9, β₂ 0.999, ε 1e-8) and decoupled weight decay (AdamW). Its value is the number of steps taken.',
+  }),
+  defineOp({
+    name: 'step', args: 0, category: 'training', volatile: true, inputs: [],
+    signature: 'step()',
+    doc: 'The number of training steps taken (0 before training and after reset): use it in schedules, e.g. 0.5 * 0.999 ^ step().',
+    forward: (_a, ctx) => ctx.step ?? 0,
+  }),
+  defineOp({
+    name: 'minibatch', args: 3, category: 'training', constArgs: [0, 1, 2], volatile: true, inputs: ['N', 'batch', 'seed'],
+    signature: 'minibatch(N, batch, seed)',
+    doc: "The batch×1 column of row indices of this step's batch: each epoch a seeded permutation of 0…N−1 cut into ⌊N/size⌋ batches (a short last batch is dropped).",
+    forward: ([nv, sv, seedv], ctx) => {
+      const n = intArg(nv, 'minibatch: N', 1);
+      const size = intArg(sv, 'minibatch: size', 1);
+      const seed = intArg(seedv, 'minibatch: seed');
+      if (size > n) throw new OpError('ARG', `minibatch: size ${size} is larger than N = ${n}`);
+      checkSize(size, 1);
+      return normalize(new Matrix(size, 1, batchIndices(n, size, seed, ctx.step ?? 0)));
+    },
+  }),
+  defineOp({
+    name: 'take', args: 2, category: 'training', inputs: ['X', 'idx'],
+    signature: 'take(X, idx)',
+    doc: 'The rows of X at the 0-based indices idx (n×1), in that order: a batch of the data.',
+    forward: ([x, idx]) => takeRows(x, idx, x),
+    rule: ['scatter_rows(g, idx, X)', null],
+    vjp: [(g, [x, idx]) => scatterRows(g, idx, x), null],
+  }),
+  defineOp({
+    name: 'scatter_rows', args: 3, category: 'shape', inputs: ['x', 'idx', 'like'],
+    signature: 'scatter_rows(x, idx, like)',
+    doc: 'Zeros shaped like `like`, with row k of x added into row idx[k] (repeats add): the adjoint of take.',
+    forward: ([x, idx, like]) => scatterRows(x, idx, like),
+    rule: ['take(g, idx)', null, null],
+    vjp: [(g, [, idx, like]) => takeRows(g, idx, like), null, null],
+  }),
+];
+
+/** Row k of x added into row idx[k] of zeros shaped like `like`. */
+function scatterRows(xv: Value, idx: Value, like: Value): Value {
+  const target = matrixArg(like);
+  const rows = indexList(target, idx);
+  const x = matrixArg(xv);
+  const c = target.cols;
+  if (x.rows !== rows.length || x.cols !== c) throw new OpError('SHAPE', `scatter_rows: ${shapeText(x)} rows do not match ${rows.length} indices into ${shapeText(target)}`);
+  const out = new Float64Array(target.rows * c);
+  for (let k = 0; k < rows.length; k++) {
+    const o = rows[k] * c, s = k * c;
+    for (let j = 0; j < c; j++) out[o + j] += x.data[s + j];
+  }
+  return normalize(new Matrix(target.rows, c, out));
+}
+
+/** take(g, idx), checking the indices against `like` (what scatter_rows scattered into). */
+function takeRows(g: Value, idx: Value, like: Value): Value {
+  const m = matrixArg(like);
+  const rows = indexList(m, idx);
+  const gm = matrixArg(g);
+  const c = gm.cols;
+  const out = new Float64Array(rows.length * c);
+  for (let k = 0; k < rows.length; k++) out.set(gm.data.subarray(rows[k] * c, rows[k] * c + c), k * c);
+  return normalize(new Matrix(rows.length, c, out));
+}
