@@ -15,10 +15,12 @@ export interface DriverHost {
   doc(): SheetDoc;
   /** Put a progress event's parameters and state into the app's sheet. */
   apply(p: TrainProgress): void;
+  /** Steps the sheet has taken already (a trained sheet reopened). */
+  step(): number;
 }
 
 export function createTrainingDriver(client: TrainClient, host: DriverHost): TrainingDriver & { dispose(): void; status: Accessor<TrainingStatus> } {
-  const [status, setStatus] = createSignal<TrainingStatus>({ running: false, step: 0, target: null, stepsPerSec: 0, losses: [], accuracies: [], message: null });
+  const [status, setStatus] = createSignal<TrainingStatus>({ running: false, step: host.step(), target: null, stepsPerSec: 0, losses: [], accuracies: [], message: null });
   const losses = new Map<string, [number, number][]>();
   const accuracies = new Map<string, [number, number][]>();
 

@@ -22,6 +22,7 @@ export function TrainingHost(props: { ctl: Controller; onClose(): void }) {
   const client = createTrainClient();
   const driver = createTrainingDriver(client, {
     doc: () => ws.toDoc(),
+    step: () => ws.engine.trainState().step,
     apply: (p) =>
       ws.applyTraining(
         Object.fromEntries(Object.entries(p.params).map(([at, v]) => [at, p.train ? valueToJson(fromPlainValue(v)) : null])),
