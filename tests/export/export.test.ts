@@ -81,8 +81,9 @@ describe('gradsheet export --to numpy', () => {
       const got: Cell[] = JSON.parse(py.stdout).cells;
       const want: Cell[] = JSON.parse((await gradsheet('eval', join(root, file), '--json')).out).cells;
       const byAt = new Map(want.map((c) => [c.at, c]));
-      // Every cell the script can compute is there: all but those that call grad or numgrad.
-      const computable = want.filter((c) => !/\b(num)?grad\s*\(/.test(c.formula)).map((c) => c.at);
+      // Every cell the script can compute is there: all but those that call grad or numgrad, and
+      // optimizer cells (the training loop's update is not exported yet: issue 10's note).
+      const computable = want.filter((c) => !/\b((num)?grad|sgd|adam)\s*\(/.test(c.formula)).map((c) => c.at);
       expect(got.map((c) => c.at)).toEqual(computable);
       for (const c of got) {
         const e = byAt.get(c.at)!;

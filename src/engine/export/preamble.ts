@@ -57,6 +57,12 @@ const NUMPY_HELPERS: Readonly<Record<string, string>> = {
         if shape[axis] == 1 and np.shape(x)[axis] != 1:
             x = x.sum(axis=axis, keepdims=True)
     return x`,
+  _take: `def _take(x, idx):
+    return np.atleast_2d(x)[np.asarray(idx).astype(int).ravel()]`,
+  _scatter_rows: `def _scatter_rows(g, idx, like):
+    z = np.zeros(np.shape(like))
+    np.add.at(z, np.asarray(idx).astype(int).ravel(), g)
+    return z`,
   _put_rows: `def _put_rows(x, start, like):
     z = np.zeros(np.shape(like))
     z[start:start + np.shape(x)[0]] = x
@@ -110,6 +116,11 @@ const TORCH_HELPERS: Readonly<Record<string, string>> = {
     scale = max(a.abs().max().item(), b.abs().max().item())
     err = 0.0 if scale == 0 else (a - b).abs().max().item() / scale
     return torch.tensor(1.0 if err <= tol else 0.0, dtype=torch.float64)`,
+  _take: `def _take(x, idx):
+    return x[torch.as_tensor(idx).long().reshape(-1)]`,
+  _scatter_rows: `def _scatter_rows(g, idx, like):
+    z = torch.zeros(like.shape, dtype=torch.float64)
+    return z.index_add(0, torch.as_tensor(idx).long().reshape(-1), g)`,
   _put_rows: `def _put_rows(x, start, like):
     z = torch.zeros(like.shape, dtype=torch.float64)
     z[start:start + x.shape[0]] = x

@@ -157,8 +157,9 @@ function writeScript(engine: Engine, d: Dialect, title: string | undefined): str
 
 /** One forward step as Python. */
 function forwardExpr(st: PlanStep, values: readonly Value[], slotPy: (s: number) => Py, isConst: (s: number) => boolean, d: Dialect, grad: boolean): Py {
-  // Everything it reads is a literal (zeros, randn, a data set): write the value the sheet computed.
-  if (st.args.every(isConst) && st.op !== 'copy' && st.op !== 'stack') {
+  // Everything it reads is a literal (zeros, randn, a data set), or an optimizer cell (its value is
+  // the steps it has taken; the update itself is not exported yet): write the value the sheet computed.
+  if ((st.args.every(isConst) && st.op !== 'copy' && st.op !== 'stack') || st.op === 'sgd' || st.op === 'adam') {
     const lit = literal(values[st.out], d, grad);
     return { ...lit, code: `${lit.code}  # ${st.op}(…) of literals, as the sheet computed it` };
   }

@@ -162,6 +162,10 @@ export const SPELLING: Readonly<Record<string, Spelling>> = {
     return { code: `${wrap(x, PREC.atom)}[${a}:${b}]`, prec: PREC.atom, shape: [b - a, x.shape[1]], fresh: false };
   },
   put_rows: (d, [x, f, like]) => call(d, '_put_rows', [x, f, like], like.shape),
+  // Training (SPEC §4): a parameter is its value; take gathers rows, its gradient scatters them back.
+  param: (_d, [x]) => x,
+  take: (d, [x, idx]) => call(d, '_take', [x, idx], [idx.shape[0] * idx.shape[1], x.shape[1]]),
+  scatter_rows: (d, [x, idx, like]) => call(d, '_scatter_rows', [x, idx, like], like.shape),
   softmax: (d, [x]) => call(d, '_softmax', [x], x.shape),
   log_softmax: (d, [x]) => call(d, '_log_softmax', [x], x.shape),
   logsumexp: (d, [x]) => call(d, '_logsumexp', [x], [x.shape[0], 1]),
