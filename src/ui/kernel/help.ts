@@ -39,7 +39,8 @@ export function helpGroups(registry: Registry): HelpGroup[] {
   return cats.map((c) => ({
     category: c,
     title: CATEGORY_TITLES[c as OpCategory] ?? c[0].toUpperCase() + c.slice(1),
-    ops: by.get(c)!.sort((a, b) => a.name.localeCompare(b.name)),
+    // Operators in the order the registry defines them (+ − * / ^, @, .T, comparisons); the rest by name.
+    ops: c === 'operator' ? by.get(c)! : by.get(c)!.sort((a, b) => a.name.localeCompare(b.name)),
   }));
 }
 

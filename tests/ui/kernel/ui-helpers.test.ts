@@ -41,6 +41,11 @@ describe('help', () => {
     const names = helpGroups(reg).flatMap((g) => g.ops.map((o) => o.name)).sort();
     expect(names).toEqual(reg.all().map((o) => o.name).sort());
   });
+
+  it('lists the operators in reading order (+ − * / first, then −x, @), not alphabetically', () => {
+    const ops = helpGroups(reg).find((g) => g.category === 'operator')!.ops.map((o) => o.name);
+    expect(ops.slice(0, 6)).toEqual(['add', 'sub', 'mul', 'div', 'neg', 'matmul']);
+  });
 });
 
 describe('cell text and breakdown', () => {

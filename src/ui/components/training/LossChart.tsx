@@ -1,8 +1,14 @@
 // The loss curve (and accuracy, on its own 0…1 axis) over training steps, drawn by uPlot:
 // one series per optimizer's loss and per accuracy cell, updated in place as points arrive.
 import { createEffect, onCleanup, onMount } from 'solid-js';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import type uPlot from 'uplot';
+
+// uPlot reads the window's pixel ratio when it loads: load it with the first chart (the page's
+// first load and DOM-less tests never touch it).
+let uplot: Promise<typeof uPlot> | null = null;
+function loadUplot(): Promise<typeof uPlot> {
+  return (uplot ??= Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')]).then(([m]) => m.default));
+}
 
 export interface Curve {
   label: string;
@@ -30,7 +36,10 @@ export function LossChart(props: { losses: Curve[]; accuracies: Curve[]; width?:
   let plot: uPlot | null = null;
   let shape = '';
 
+  let UPlot: typeof uPlot | null = null;
+
   function build(): void {
+    if (!UPlot) return;
     plot?.destroy();
     plot = null;
     const series: uPlot.Series[] = [{ label: 'step' }];
@@ -39,7 +48,7 @@ export function LossChart(props: { losses: Curve[]; accuracies: Curve[]; width?:
     const axes: uPlot.Axis[] = [{ label: 'step' }, { scale: 'loss', label: 'loss', stroke: '#d55e00' }];
     if (props.accuracies.length) axes.push({ scale: 'acc', side: 1, label: 'accuracy', stroke: '#0072b2', grid: { show: false } });
     try {
-      plot = new uPlot(
+      plot = new UPlot(
         {
           width: props.width ?? 420,
           height: props.height ?? 220,
@@ -57,7 +66,16 @@ export function LossChart(props: { losses: Curve[]; accuracies: Curve[]; width?:
     }
   }
 
-  onMount(build);
+  onMount(() => {
+    loadUplot()
+      .then((u) => {
+        UPlot = u;
+        build();
+      })
+      .catch(() => {
+        /* no chart (a DOM without canvas): the numbers are in the panel's text */
+      });
+  });
   createEffect(() => {
     const key = [...props.losses, ...props.accuracies].map((c) => c.label).join('|');
     const data = alignCurves([...props.losses, ...props.accuracies]);
