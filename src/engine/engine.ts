@@ -12,7 +12,7 @@ import { createCellCompiler, createNameTable } from './eval/compile-cell';
 import { type ForwardEnv, runForward } from './eval/forward';
 import { GRADIENT_CHECK_TOL, type GradientCheck, type GradientGraph, type Gradients, type Tape, createGradients } from './eval/gradients';
 import { type Plan, buildPlan, createPlanRunner } from './eval/plan';
-import { type Contribution, type Traced, cellPlanSource, contributions, traceLoss } from './eval/plan-source';
+import { type Contribution, type Traced, cellPlanSource, consumerContributions, traceLoss } from './eval/plan-source';
 import { type OpGraph, buildOpGraph, emptyOpGraph } from './explain/op-graph';
 import { compareAddresses, isAddress } from './formula/address';
 import { createEdges } from './graph/edges';
@@ -313,10 +313,6 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const planSource = cellPlanSource(store);
 
   /** The loss's reverse pass over its plan, with the trace; kept while its value and the formulas hold. */
-  function tracedLoss(lossId: number): Traced {
-    return tracedEntry(lossId).traced;
-  }
-
   function tracedEntry(lossId: number): NonNullable<typeof traceCache> {
     const key = `${lossId}:${cells[lossId].version}:${edges.version()}:${compiler.version()}`;
     if (traceCache?.key !== key) traceCache = { key, traced: traceLoss(buildPlan(planSource, { losses: [lossId] }), registry) };
@@ -448,7 +444,11 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const G = shownGradients();
       const g = G && !G.error ? G.adj[id] : undefined;
       if (g === undefined) return base;
-      return { ...base, grad: g, parts: contributions(tracedLoss(a.loss), at) };
+      const consumers = [...new Set(cells[id].users)].flatMap((u) => {
+        const ug = G!.adj[u];
+        return ug === undefined ? [] : [{ id: u, grad: ug }];
+      });
+      return { ...base, grad: g, parts: consumerContributions(planSource, registry, at, consumers) };
     },
 
     opGraph(loss) {

@@ -6,7 +6,7 @@ import { Marks, reach, topoOrder } from '../graph/order';
 import type { Registry } from '../ops/define';
 import { addValues } from '../tensor/kernels';
 import type { Value } from '../tensor/value';
-import { type Plan, type PlanSource, type TraceEntry, createPlanRunner } from './plan';
+import { type Plan, type PlanSource, type TraceEntry, buildPlan, createPlanRunner } from './plan';
 import { isParamCell } from '../train/claims';
 
 export function cellPlanSource(store: CellStore): PlanSource {
@@ -90,4 +90,33 @@ export function contributions({ plan, adj, bySlot }: Traced, at: string): Contri
     const local = typeof viaGrad === 'number' && typeof contribution === 'number' && viaGrad !== 0 ? contribution / viaGrad : null;
     return { via, viaGrad, contribution, local };
   });
+}
+
+/**
+ * Each consumer's part of ∂L/∂(cell `id`) from a reverse pass over that consumer's formula
+ * alone (a shallow plan seeded with the consumer's gradient): the cost is the consumers'
+ * formulas, not the sheet — a click in a 100,000-cell sheet stays instant.
+ */
+export function consumerContributions(
+  source: PlanSource,
+  registry: Registry,
+  at: string,
+  consumers: readonly { id: number; grad: Value }[],
+): Contribution[] {
+  const parts: Contribution[] = [];
+  for (const u of consumers) {
+    try {
+      const plan = buildPlan(source, { losses: [u.id], shallow: true });
+      if (!plan.losses.length) continue;
+      const runner = createPlanRunner(plan, registry);
+      const values = runner.forward();
+      const { adj, trace } = runner.backward(values, plan.losses[0], { trace: true, seed: u.grad });
+      const bySlot = new Map<number, TraceEntry[]>();
+      for (const t of trace!) for (const a of new Set(plan.steps[t.step].args)) (bySlot.get(a) ?? bySlot.set(a, []).get(a)!).push(t);
+      parts.push(...contributions({ plan, values, adj, trace: trace!, bySlot }, at));
+    } catch {
+      // a consumer whose formula cannot run on its own (it reads an error): it passes nothing back
+    }
+  }
+  return parts.sort((p, q) => compareAddresses(p.via, q.via));
 }

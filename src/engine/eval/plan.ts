@@ -125,6 +125,11 @@ export interface PlanOptions {
   freeze?: boolean;
   /** Optimizer cells (sgd, adam) to link: their hyperparameters become steps, the optimizer a PlanOptimizer. */
   optimizers?: readonly number[];
+  /**
+   * Only the `losses` cells' own formulas as steps, the cells they read as given inputs: a
+   * plan of a few cells whatever the size of the sheet (the breakdown of one cell's gradient).
+   */
+  shallow?: boolean;
 }
 
 export function toPlainValue(v: Value): PlainValue {
@@ -164,7 +169,9 @@ export function buildPlan(src: PlanSource, options: PlanOptions = {}): Plan {
   };
 
   const seeds = options.optimizers ? [...(options.losses ?? []), ...options.optimizers] : options.losses;
-  const { order, leftover } = src.order(seeds ?? null);
+  const { order, leftover } =
+    options.shallow && seeds ? { order: [...new Set([...seeds.flatMap((l) => src.deps(l)), ...seeds])], leftover: [] } : src.order(seeds ?? null);
+  const shallowInput = (id: number) => options.shallow === true && !seeds!.includes(id);
   for (const id of leftover) omitted.push({ at: src.at(id), reason: 'on or behind a circular reference' });
   // First how each cell enters the plan, in topological order (a cell's class depends on its deps').
   const kind = new Map<number, InputRole | 'steps' | 'omitted' | 'optimizer'>();
@@ -175,6 +182,7 @@ export function buildPlan(src: PlanSource, options: PlanOptions = {}): Plan {
       dependsOnParam.add(id);
     } else if (optimizerIds.has(id) && compiled) kind.set(id, 'optimizer');
     else if (src.value(id) === null || !compiled) kind.set(id, 'omitted');
+    else if (shallowInput(id)) kind.set(id, 'frozen');
     else {
       const deps = src.deps(id);
       const fromParam = deps.some((d) => dependsOnParam.has(d));
@@ -300,7 +308,7 @@ export interface PlanRunner {
    * ∂loss/∂slot for every slot the loss depends on (undefined elsewhere), and with
    * `trace`, every step's adjoint in the order the reverse pass ran them.
    */
-  backward(values: readonly Value[], loss: number, options?: { trace?: boolean }): { adj: (Value | undefined)[]; trace: TraceEntry[] | null };
+  backward(values: readonly Value[], loss: number, options?: { trace?: boolean; seed?: Value }): { adj: (Value | undefined)[]; trace: TraceEntry[] | null };
 }
 
 /** Bind a plan to a registry's ops (the plan names them; the runner looks each up once). */
@@ -351,13 +359,14 @@ export function createPlanRunner(plan: Plan, registry: Registry): PlanRunner {
     return values;
   }
 
-  function backward(values: readonly Value[], loss: number, options: { trace?: boolean } = {}) {
+  function backward(values: readonly Value[], loss: number, options: { trace?: boolean; seed?: Value } = {}) {
     const lv = values[loss];
-    if (lv === undefined || shapeOf(lv)[0] !== 1 || shapeOf(lv)[1] !== 1) {
+    // `seed`: ∂L/∂(this slot) from elsewhere (a consumer's gradient), for a reverse pass of part of a sheet.
+    if (options.seed === undefined && (lv === undefined || shapeOf(lv)[0] !== 1 || shapeOf(lv)[1] !== 1)) {
       throw new PlanError(slotCell(plan, loss), 'GRAD', `the loss must be a scalar, it is ${lv === undefined ? 'missing' : shapeText(lv)}`);
     }
     const adj = new Array<Value | undefined>(plan.slots.length);
-    adj[loss] = 1;
+    adj[loss] = options.seed ?? 1;
     const trace: TraceEntry[] | null = options.trace ? [] : null;
     const add = (slot: number, g: Value) => {
       const prev = adj[slot];

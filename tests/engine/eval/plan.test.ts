@@ -93,6 +93,25 @@ describe('buildPlan over the example sheets', () => {
   }
 });
 
+describe('engine.explain: the breakdown from shallow plans of the consumers', () => {
+  for (const file of files) {
+    it(`${file}: every cell's parts (one per consumer) sum to its gradient`, () => {
+      const e = load(file);
+      const loss = e.activeLoss()!.loss;
+      for (const c of e.cells()) {
+        if (c.grad === null || c.at === loss) continue;
+        const parts = e.explain(c.at).parts;
+        if (!parts.length) {
+          expect(flat(c.grad).every((x) => x === 0), `${c.at} gets nothing`).toBe(true);
+          continue;
+        }
+        const sum = parts.map((p) => p.contribution).reduce((a, b) => addValues(a, b));
+        expectClose(sum, c.grad, `breakdown of ${c.at}`);
+      }
+    });
+  }
+});
+
 describe('plans as data', () => {
   const mlp = () =>
     sheet(
