@@ -24,6 +24,7 @@ import { createWorkspace } from './kernel/workspace';
 import { createEngine, type Slicer } from '../engine/engine';
 import { createRegistry } from '../engine/ops/registry';
 import { MNIST_FILE, createMnistLoader, recomputeOnMnist } from './kernel/mnist-loader';
+import { downloadText } from './kernel/dom';
 
 export interface AppProps {
   /** Where the autosave lives (default: localStorage). */
@@ -242,7 +243,7 @@ export function App(props: AppProps) {
       <Show when={autosaveOff()}>
         <div class="alert" data-testid="autosave-off">
           <span role="status">{AUTOSAVE_OFF_MESSAGE}</span>
-          <button onClick={() => saveFile(fileNameFor(ws.title()), sheetText(ws.toDoc()))}>Save file</button>
+          <button onClick={() => downloadText(fileNameFor(ws.title()), sheetText(ws.toDoc()))}>Save file</button>
           <button aria-label="Dismiss message" onClick={() => setAutosaveOff(false)}>
             ×
           </button>
@@ -283,16 +284,4 @@ export function App(props: AppProps) {
       </Show>
     </div>
   );
-}
-
-/** The sheet as a downloaded file (the same as the toolbar's Save file). */
-function saveFile(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

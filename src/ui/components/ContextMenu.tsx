@@ -2,6 +2,7 @@
 import { For, onCleanup, onMount } from 'solid-js';
 import type { Controller } from '../controller';
 import { clipFromText, clipToText } from '../kernel/clipboard';
+import { menuKey } from '../kernel/dom';
 
 export function ContextMenu(props: { ctl: Controller; x: number; y: number; onClose: () => void }) {
   const ctl = props.ctl;
@@ -40,15 +41,10 @@ export function ContextMenu(props: { ctl: Controller; x: number; y: number; onCl
   });
   onCleanup(() => document.removeEventListener('mousedown', outside));
   function onKey(e: KeyboardEvent) {
-    const els = [...root.querySelectorAll<HTMLElement>('[role="menuitem"]')];
-    const i = els.indexOf(document.activeElement as HTMLElement);
-    if (e.key === 'ArrowDown') els[(i + 1) % els.length]?.focus();
-    else if (e.key === 'ArrowUp') els[(i - 1 + els.length) % els.length]?.focus();
-    else if (e.key === 'Escape') {
+    menuKey(root, e, () => {
       props.onClose();
       ctl.focusGrid();
-    } else return;
-    e.preventDefault();
+    });
   }
   return (
     <div ref={root} class="menu context-menu" role="menu" aria-label="Cell actions" style={{ left: `${props.x}px`, top: `${props.y}px` }} onKeyDown={onKey}>

@@ -3,6 +3,7 @@
 import { createSignal, For, Show } from 'solid-js';
 import type { Controller } from '../controller';
 import { type Download, scriptDownload, studentCopyDownload } from '../kernel/exercise';
+import { downloadText } from '../kernel/dom';
 
 function save(d: Download, ctl: Controller) {
   if (!d.ok) {
@@ -10,14 +11,7 @@ function save(d: Download, ctl: Controller) {
     return;
   }
   ctl.setAlert(null);
-  const url = URL.createObjectURL(new Blob([d.text], { type: d.type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = d.name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  downloadText(d.name, d.text, d.type);
 }
 
 export function ExportMenu(props: { ctl: Controller }) {

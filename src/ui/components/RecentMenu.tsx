@@ -1,6 +1,7 @@
 // "Recent": the autosaved sheets of this browser, newest first; one click reopens one.
 import { For, Show, createSignal, onCleanup } from 'solid-js';
 import type { RecentEntry } from '../kernel/recent';
+import { menuKey } from '../kernel/dom';
 
 export interface RecentSource {
   list(): RecentEntry[];
@@ -28,15 +29,10 @@ export function RecentMenu(props: { recent: RecentSource }) {
   onCleanup(() => document.removeEventListener('mousedown', outside));
 
   function onMenuKey(e: KeyboardEvent) {
-    const els = [...root.querySelectorAll<HTMLElement>('[role="menuitem"]')];
-    const i = els.indexOf(document.activeElement as HTMLElement);
-    if (e.key === 'ArrowDown') els[(i + 1) % els.length]?.focus();
-    else if (e.key === 'ArrowUp') els[(i - 1 + els.length) % els.length]?.focus();
-    else if (e.key === 'Escape') {
+    menuKey(root, e, () => {
       setOpen(false);
       button.focus();
-    } else return;
-    e.preventDefault();
+    });
   }
 
   return (

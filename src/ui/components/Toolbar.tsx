@@ -6,6 +6,7 @@ import { fileNameFor, readSheetFile, sheetText } from '../kernel/persistence';
 import { ExportMenu } from './ExportMenu';
 import { ImportCsvButton } from './ImportCsv';
 import { RecentMenu, type RecentSource } from './RecentMenu';
+import { downloadText, menuKey } from '../kernel/dom';
 
 export function ExamplesMenu(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]> }) {
   const [open, setOpen] = createSignal(false);
@@ -38,15 +39,10 @@ export function ExamplesMenu(props: { ctl: Controller; examples: () => Promise<E
   }
 
   function onMenuKey(e: KeyboardEvent) {
-    const items = [...root.querySelectorAll<HTMLElement>('[role="menuitem"]')];
-    const i = items.indexOf(document.activeElement as HTMLElement);
-    if (e.key === 'ArrowDown') items[(i + 1) % items.length]?.focus();
-    else if (e.key === 'ArrowUp') items[(i - 1 + items.length) % items.length]?.focus();
-    else if (e.key === 'Escape') {
+    menuKey(root, e, () => {
       setOpen(false);
       button.focus();
-    } else return;
-    e.preventDefault();
+    });
   }
 
   return (
@@ -83,18 +79,6 @@ export function ExamplesMenu(props: { ctl: Controller; examples: () => Promise<E
       </Show>
     </div>
   );
-}
-
-function download(name: string, text: string) {
-  const blob = new Blob([text], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 export function Toolbar(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]>; helpOpen: boolean; toggleHelp: () => void; pageUrl: () => string; recent?: RecentSource; notesOpen?: boolean; toggleNotes?: () => void; views?: JSX.Element }) {
@@ -164,7 +148,7 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
           <input type="file" class="visually-hidden" accept=".json,application/json" onChange={onFile} />
         </label>
         <ImportCsvButton ctl={ctl} />
-        <button onClick={() => download(fileNameFor(ctl.ws.title()), sheetText(ctl.ws.toDoc()))}>Save file</button>
+        <button onClick={() => downloadText(fileNameFor(ctl.ws.title()), sheetText(ctl.ws.toDoc()))}>Save file</button>
         <button onClick={share}>Share link</button>
         <ExportMenu ctl={ctl} />
       </div>
