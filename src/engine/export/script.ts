@@ -12,6 +12,7 @@ import { shapeOf, type Value } from '../tensor/value';
 import { ARRAY_NUMPY, ARRAY_TORCH, helpersFor, MAIN, PRINTING } from './preamble';
 import { exportPlan, trainedParams, trainingSection } from './training';
 import { ruleExpr, ruleOp } from '../ops/rules';
+import { simplifyExpr } from './simplify';
 import { type Dialect, PREC, type Py, pyNumber, type Shape, spell } from './spell';
 
 export type ExportResult = { ok: true; text: string } | { ok: false; error: string };
@@ -312,7 +313,9 @@ function localTerm(st: PlanStep, j: number, g: Py, registry: Registry, values: r
 }
 
 /** A rule Expr printed bottom-up through the spelling table (iteratively: no recursion over the tree). */
-function printRule(rule: Expr, env: Map<string, Py>, opName: string): Py {
+function printRule(written: Expr, env: Map<string, Py>, opName: string): Py {
+  // Literal operands (the exponent of h ** 2) folded into the rule first: `2 * h`, not `np.where((2 == 0) * 1.0, 0, 2 * h ** 1)`.
+  const rule = simplifyExpr(written, (name) => env.get(name)?.num);
   const done = new Map<Expr, Py>();
   const stack: { e: Expr; open: boolean }[] = [{ e: rule, open: true }];
   while (stack.length) {
