@@ -254,6 +254,50 @@ describe('gradsheet export of a training sheet: the training loop', () => {
     }
   });
 
+  // Two optimizers over two losses: SGD whose momentum is a schedule (0 for the first two steps:
+  // no velocity then, as the engine does), and Adam with its hyperparameters and weight decay.
+  const twoOptimizers = {
+    gradsheet: 1, title: 'two optimizers', cells: [
+      { at: 'A1', name: 'X', formula: '[[1, 2], [3, -1], [0.5, 0.5]]' },
+      { at: 'A2', name: 'y', formula: '[[1], [-2], [0.25]]' },
+      { at: 'A3', name: 'mu', formula: '0.5 * (step() > 1)' },
+      { at: 'B1', name: 'w', formula: 'param([[0.1], [-0.2]])' },
+      { at: 'B2', name: 'v', formula: 'param([[0.3], [0.1]])' },
+      { at: 'B3', name: 'c', formula: 'param(0.5)' },
+      { at: 'C1', name: 'L1', formula: 'mse(X @ w, y)' },
+      { at: 'C2', name: 'L2', formula: 'mean(abs(X @ v * c - y))' },
+      { at: 'D1', name: 'o1', formula: 'sgd(L1, 0.05, mu)' },
+      { at: 'D2', name: 'o2', formula: 'adam(L2, 0.1, 0.8, 0.99, 1e-6, 0.01)' },
+      { at: 'E1', formula: 'grad(L2)' },
+    ],
+  };
+  it.skipIf(!hasNumpy)('two optimizers, a momentum schedule, Adam with decay: the script trained 4 steps is gradsheet train --steps 4', async () => {
+    const file = join(dir, 'two.json');
+    writeFileSync(file, JSON.stringify(twoOptimizers));
+    const r = cli('export', file, '--to', 'numpy', '--steps', '4');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^ {4}if mu != 0:\n {8}v_w = mu \* v_w \+ dw\n {8}w -= 0\.05 \* v_w\n {4}else:\n {8}w -= 0\.05 \* dw$/m);
+    const got = JSON.parse(runScript(r.out, 'two.py', '--json').stdout);
+    const trained = join(dir, 'two-trained.json');
+    const want = JSON.parse((await gradsheet('train', file, '--steps', '4', '--json', '--out', trained)).out);
+    for (const key of ['L1', 'L2']) expectClose(got.train.curve[key].map((p: number[]) => p[1]), want.curve[key].map((p: number[]) => p[1]), key);
+    expectSameCells(got.cells, JSON.parse((await gradsheet('eval', trained, '--json')).out).cells, 'two optimizers');
+  });
+
+  it.skipIf(!hasNumpy)('an optimizer cell in error is not trained: the script says why and still prints the sheet', async () => {
+    const file = join(dir, 'claimed.json');
+    // o3 claims w, which o1 trains: an error on both (SPEC §4); o2 still trains.
+    writeFileSync(file, JSON.stringify({ ...twoOptimizers, cells: [...twoOptimizers.cells, { at: 'D3', name: 'o3', formula: 'sgd(L1, 0.1)' }] }));
+    const r = cli('export', file, '--to', 'numpy');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^# D1 = sgd\(L1, 0\.05, mu\): not trained, the cell has an error/m);
+    expect(r.out).toMatch(/^# D3 = sgd\(L1, 0\.1\): not trained/m);
+    expect(r.out).toMatch(/^ {4}o2 \+= 1$/m);
+    const py = runScript(r.out, 'claimed.py', '--steps', '2', '--json');
+    expect(py.status, py.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(py.stdout).train.curve)).toEqual(['L2']);
+  });
+
   it('the updates are written as the lecture notes write them', () => {
     const xor = cli('export', join(root, 'examples', '19-train-xor.json'), '--to', 'numpy').out;
     expect(xor).toMatch(/^ {4}v_W1 = mu \* v_W1 \+ dW1\n {4}W1 -= lr \* v_W1$/m);

@@ -56,10 +56,12 @@ export interface TrainingSection {
 export function trainingSection(ctx: ScriptCtx, engine: Engine, trained: Set<number>, skipped: { at: string; why: string }[], steps: number): TrainingSection | null {
   const { plan, d, slotPy, cellVar, varOf, formulaOf } = ctx;
   const saved = engine.trainState();
-  if (!plan.optimizers.length && !plan.volatile) return null;
+  if (!plan.optimizers.length && !plan.volatile && !skipped.length) return null;
+  const untrained = skipped.map((s) => `# ${s.at} = ${formulaOf.get(s.at) ?? ''}: not trained, the cell has an error (${oneLine(s.why)})`);
   const state = [
     '# ---- training state (SPEC §4), as saved with the sheet',
     `STEP = ${saved.step}  # step(): the training steps taken`,
+    ...untrained,
   ];
   if (!plan.optimizers.length) return { state, loop: [], after: [] };
   const np = d === 'numpy';
@@ -73,7 +75,6 @@ export function trainingSection(ctx: ScriptCtx, engine: Engine, trained: Set<num
     `# ---- training: python3 THIS.py --steps N trains N steps first (exported with --steps ${steps}; SPEC §4)`,
     `STEPS = _steps_arg(${steps})`,
     `CURVE = {${[...new Set(plan.optimizers.map((o) => pyString(lossKey(o.lossCell))))].map((k) => `${k}: []`).join(', ')}}`,
-    ...skipped.map((s) => `# ${s.at} = ${formulaOf.get(s.at) ?? ''}: not trained, the cell has an error (${oneLine(s.why)})`),
     'for _i in range(STEPS):',
   ];
   // (1)–(2): the steps the optimizers' losses and hyperparameters need.

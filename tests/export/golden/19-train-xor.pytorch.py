@@ -16,7 +16,7 @@ def _steps_arg(default):
     """--steps N on the command line (training steps to take first), else default."""
     args = sys.argv[1:]
     for k, a in enumerate(args):
-        text = args[k + 1] if a == "--steps" and k + 1 < len(args) else a[8:] if a.startswith("--steps=") else None
+        text = (args[k + 1] if k + 1 < len(args) else "") if a == "--steps" else a[8:] if a.startswith("--steps=") else None
         if text is not None:
             if not text.isdigit():
                 sys.exit("--steps expects a whole number of steps, got " + repr(text))
@@ -41,6 +41,8 @@ def _last(curve, now):
 
 def _grads(loss, params):
     """∂loss/∂p for each parameter (zeros where no gradient reaches it), leaving .grad as it is."""
+    if not loss.requires_grad:  # only through argmax, comparisons…: no gradient reaches any of them
+        return [torch.zeros_like(p) for p in params]
     gs = torch.autograd.grad(loss, params, allow_unused=True, retain_graph=True)
     return [torch.zeros_like(p) if g is None else g for p, g in zip(params, gs)]
 
