@@ -298,6 +298,24 @@ describe('gradsheet export of a training sheet: the training loop', () => {
     expect(Object.keys(JSON.parse(py.stdout).train.curve)).toEqual(['L2']);
   });
 
+  it.skipIf(!hasNumpy)("a parameter's gradient that the loop computes but the shown loss does not reach prints as zeros", async () => {
+    const file = join(dir, 'unreached.json');
+    writeFileSync(file, JSON.stringify({ gradsheet: 1, cells: [
+      { at: 'A1', name: 'w', formula: 'param([[0.5, -1]])' },
+      { at: 'A2', name: 'L1', formula: 'sum(w * w)' },
+      { at: 'A3', name: 'L2', formula: 'sum(w > 0) + 1' }, // w is upstream, but no gradient flows through >
+      { at: 'A4', name: 'o', formula: 'sgd(L1, 0.1)' },
+      { at: 'A5', formula: 'grad(L2)' },
+    ] }));
+    const r = cli('export', file, '--to', 'numpy');
+    expect(r.code, r.err).toBe(0);
+    for (const steps of ['0', '2']) {
+      const py = runScript(r.out, 'unreached.py', '--steps', steps, '--json');
+      expect(py.status, py.stderr).toBe(0);
+      expect(JSON.parse(py.stdout).cells.find((c: Cell) => c.at === 'A1').grad).toEqual([[0, 0]]);
+    }
+  });
+
   it('the updates are written as the lecture notes write them', () => {
     const xor = cli('export', join(root, 'examples', '19-train-xor.json'), '--to', 'numpy').out;
     expect(xor).toMatch(/^ {4}v_W1 = mu \* v_W1 \+ dW1\n {4}W1 -= lr \* v_W1$/m);

@@ -146,7 +146,8 @@ function writeScript(engine: Engine, d: Dialect, opts: ExportOptions): string {
   const forward = ctx.forward(() => true, up);
 
   // (never push(...lines): a 100,000-line spread overflows the stack)
-  const backward: string[] = loss === null ? [] : d === 'numpy' ? ctx.backward(loss, up).lines : [`${varOf.get(loss)}.backward()`];
+  const reverse = loss !== null && d === 'numpy' ? ctx.backward(loss, up) : null;
+  const backward: string[] = loss === null ? [] : reverse ? reverse.lines : [`${varOf.get(loss)}.backward()`];
 
   const rows = cells
     .filter((c) => !given.has(c.at))
@@ -155,7 +156,8 @@ function writeScript(engine: Engine, d: Dialect, opts: ExportOptions): string {
       let g = 'None';
       if (up.has(c.slot)) {
         if (d === 'pytorch') g = `${v}.grad if ${v}.grad is not None else torch.zeros_like(${v})`;
-        else g = gradOf.has(c.slot) ? gradOf.get(c.slot)! : `np.zeros_like(${v})`;
+        // (a gradient the training loop also names counts only when this reverse pass assigns it)
+        else g = reverse?.started.has(c.slot) ? gradName(c.slot) : `np.zeros_like(${v})`;
       }
       return { at: c.at, line: `    (${pyString(c.at)}, ${c.name ? pyString(c.name) : 'None'}, ${pyString(formulaOf.get(c.at) ?? '')}, ${v}, ${g}),` };
     });
