@@ -15,5 +15,8 @@ export const MORE_USAGE = `  gradsheet student SHEET.json [--out FILE]
   gradsheet grade SUBMISSION.json --key KEY.json [--json]
                                        put the answers into the key and run its checks
                                        (exit 0: all pass, 1: some fail, 2: invalid file)
-  gradsheet export SHEET.json --to numpy|pytorch [--out FILE]
-                                       a standalone Python script with the same numbers`;
+  gradsheet export SHEET.json --to numpy|pytorch [--steps N] [--out FILE]
+                                       a standalone Python script with the same numbers;
+                                       a training sheet's script holds its training loop and
+                                       trains N steps when run (default 0: it prints what eval
+                                       prints; python3 SCRIPT --steps M trains M)`;

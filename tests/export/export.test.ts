@@ -81,9 +81,9 @@ describe('gradsheet export --to numpy', () => {
       const got: Cell[] = JSON.parse(py.stdout).cells;
       const want: Cell[] = JSON.parse((await gradsheet('eval', join(root, file), '--json')).out).cells;
       const byAt = new Map(want.map((c) => [c.at, c]));
-      // Every cell the script can compute is there: all but those that call grad or numgrad, and
-      // optimizer cells (the training loop's update is not exported yet: issue 10's note).
-      const computable = want.filter((c) => !/\b((num)?grad|sgd|adam)\s*\(/.test(c.formula)).map((c) => c.at);
+      // Every cell the script can compute is there: all but those that call grad or numgrad
+      // (optimizer cells too: their value is the steps taken, which the training loop counts).
+      const computable = want.filter((c) => !/\b(num)?grad\s*\(/.test(c.formula)).map((c) => c.at);
       expect(got.map((c) => c.at)).toEqual(computable);
       for (const c of got) {
         const e = byAt.get(c.at)!;
@@ -171,8 +171,186 @@ describe('gradsheet export --to numpy', () => {
   });
 });
 
+/** The script's cells against `gradsheet eval --json` of a sheet (all but grad and numgrad cells), to 1e-9. */
+function expectSameCells(got: Cell[], want: Cell[], what: string) {
+  const byAt = new Map(want.map((c) => [c.at, c]));
+  expect(got.map((c) => c.at), what).toEqual(want.filter((c) => !/\b(num)?grad\s*\(/.test(c.formula)).map((c) => c.at));
+  for (const c of got) {
+    const e = byAt.get(c.at)!;
+    expect({ at: c.at, shape: c.shape, error: c.error }, what).toEqual({ at: e.at, shape: e.shape, error: null });
+    expectClose(c.value, e.value, `${what} ${c.at} value`);
+    expectClose(c.grad, e.grad, `${what} ${c.at} grad`);
+  }
+}
+
+describe('gradsheet export of a training sheet: the training loop', () => {
+  // The MNIST sheets over 200 training and 100 test digits (minibatch(200, 64, 7): 3 batches an
+  // epoch, so 5 steps cross into the second epoch's permutation). One of the three is trained
+  // (momentum and decay; plain SGD is the spiral's): each costs half a minute on a busy machine.
+  const small = (name: string) => {
+    const doc = JSON.parse(readFileSync(join(root, 'examples', `${name}.json`), 'utf8'));
+    for (const c of doc.cells) c.formula = c.formula.replace(/\b8000\b/g, '200').replace(/\b1756\b/g, '100');
+    const p = join(dir, `${name}-small.json`);
+    writeFileSync(p, JSON.stringify(doc));
+    return p;
+  };
+  const sheets: [string, () => string][] = [
+    ...['19-train-xor', '20-train-spiral-softmax', '25-train-moons-adam', '26-train-circles'].map((n) => [n, () => join(root, 'examples', `${n}.json`)] as [string, () => string]),
+    ...['24-train-mnist-decay'].map((n) => [`${n} (200 digits)`, () => small(n)] as [string, () => string]),
+  ];
+  const K = 5;
+  for (const [name, path] of sheets) {
+    it.skipIf(!hasNumpy)(`${name}: the script trained ${K} steps prints the losses and the sheet of gradsheet train --steps ${K}, to 1e-9`, async () => {
+      const file = path();
+      const r = cli('export', file, '--to', 'numpy');
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toMatch(/^for _i in range\(STEPS\):$/m);
+      const py = runScript(r.out, 'train.py', '--steps', String(K), '--json');
+      expect(py.stderr).toBe('');
+      expect(py.status).toBe(0);
+      const got = JSON.parse(py.stdout);
+      const trained = join(dir, 'trained.json');
+      const t = await gradsheet('train', file, '--steps', String(K), '--json', '--out', trained);
+      expect(t.code, t.err).toBe(0);
+      const want = JSON.parse(t.out);
+      expect(got.train.steps).toBe(K);
+      expect(Object.keys(got.train.curve)).toEqual(Object.keys(want.curve));
+      for (const key of Object.keys(want.curve)) {
+        expect(got.train.curve[key].map((p: number[]) => p[0])).toEqual(want.curve[key].map((p: number[]) => p[0]));
+        expectClose(got.train.curve[key].map((p: number[]) => p[1]), want.curve[key].map((p: number[]) => p[1]), `${key} curve`);
+        expectClose(got.train.loss[key], want.loss[key], `${key} loss`);
+      }
+      // The parameters, step(), the optimizers' step counts and every cell after training.
+      expectSameCells(got.cells, JSON.parse((await gradsheet('eval', trained, '--json')).out).cells, `after ${K} steps`);
+    }, 120_000);
+  }
+
+  it.skipIf(!hasNumpy)('a trained sheet exports from its saved state: parameters, velocities and step() go on where they stopped', async () => {
+    const file = join(root, 'examples', '26-train-circles.json');
+    const once = join(dir, 'circles-3.json');
+    expect((await gradsheet('train', file, '--steps', '3', '--out', once)).code).toBe(0);
+    const twice = join(dir, 'circles-7.json');
+    expect((await gradsheet('train', once, '--steps', '4', '--out', twice)).code).toBe(0);
+    const r = cli('export', once, '--to', 'numpy', '--steps', '4');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^STEP = 3 {2}#/m);
+    expect(r.out).toMatch(/^v_W1 = np\.array\(/m); // the saved velocity, not zeros
+    const py = runScript(r.out, 'resume.py', '--json'); // the exported default: 4 steps
+    expect(py.status, py.stderr).toBe(0);
+    expectSameCells(JSON.parse(py.stdout).cells, JSON.parse((await gradsheet('eval', twice, '--json')).out).cells, 'resumed');
+  }, 120_000);
+
+  it.skipIf(!hasNumpy)("minibatch draws the engine's permutation in Python: any N, size, seed and epoch", async () => {
+    const cells = [[1000, 7, 123456789], [10, 3, 5], [64, 64, 0], [8000, 64, 7]].map(([n, s, seed], i) => ({ at: `A${i + 1}`, formula: `minibatch(${n}, ${s}, ${seed})` }));
+    for (const step of [0, 1, 200, 12345]) {
+      const file = join(dir, `batches-${step}.json`);
+      writeFileSync(file, JSON.stringify({ gradsheet: 1, cells, train: { step, optimizers: {} } }));
+      const r = cli('export', file, '--to', 'numpy');
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain('_minibatch(1000, 7, 123456789, STEP)');
+      const py = runScript(r.out, 'batches.py', '--json');
+      expect(py.status, py.stderr).toBe(0);
+      expectSameCells(JSON.parse(py.stdout).cells, JSON.parse((await gradsheet('eval', file, '--json')).out).cells, `step ${step}`);
+    }
+  });
+
+  // Two optimizers over two losses: SGD whose momentum is a schedule (0 for the first two steps:
+  // no velocity then, as the engine does), and Adam with its hyperparameters and weight decay.
+  const twoOptimizers = {
+    gradsheet: 1, title: 'two optimizers', cells: [
+      { at: 'A1', name: 'X', formula: '[[1, 2], [3, -1], [0.5, 0.5]]' },
+      { at: 'A2', name: 'y', formula: '[[1], [-2], [0.25]]' },
+      { at: 'A3', name: 'mu', formula: '0.5 * (step() > 1)' },
+      { at: 'B1', name: 'w', formula: 'param([[0.1], [-0.2]])' },
+      { at: 'B2', name: 'v', formula: 'param([[0.3], [0.1]])' },
+      { at: 'B3', name: 'c', formula: 'param(0.5)' },
+      { at: 'C1', name: 'L1', formula: 'mse(X @ w, y)' },
+      { at: 'C2', name: 'L2', formula: 'mean(abs(X @ v * c - y))' },
+      { at: 'D1', name: 'o1', formula: 'sgd(L1, 0.05, mu)' },
+      { at: 'D2', name: 'o2', formula: 'adam(L2, 0.1, 0.8, 0.99, 1e-6, 0.01)' },
+      { at: 'E1', formula: 'grad(L2)' },
+    ],
+  };
+  it.skipIf(!hasNumpy)('two optimizers, a momentum schedule, Adam with decay: the script trained 4 steps is gradsheet train --steps 4', async () => {
+    const file = join(dir, 'two.json');
+    writeFileSync(file, JSON.stringify(twoOptimizers));
+    const r = cli('export', file, '--to', 'numpy', '--steps', '4');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^ {4}if mu != 0:\n {8}v_w = mu \* v_w \+ dw\n {8}w -= 0\.05 \* v_w\n {4}else:\n {8}w -= 0\.05 \* dw$/m);
+    const got = JSON.parse(runScript(r.out, 'two.py', '--json').stdout);
+    const trained = join(dir, 'two-trained.json');
+    const want = JSON.parse((await gradsheet('train', file, '--steps', '4', '--json', '--out', trained)).out);
+    for (const key of ['L1', 'L2']) expectClose(got.train.curve[key].map((p: number[]) => p[1]), want.curve[key].map((p: number[]) => p[1]), key);
+    expectSameCells(got.cells, JSON.parse((await gradsheet('eval', trained, '--json')).out).cells, 'two optimizers');
+  });
+
+  it.skipIf(!hasNumpy)('an optimizer cell in error is not trained: the script says why and still prints the sheet', async () => {
+    const file = join(dir, 'claimed.json');
+    // o3 claims w, which o1 trains: an error on both (SPEC §4); o2 still trains.
+    writeFileSync(file, JSON.stringify({ ...twoOptimizers, cells: [...twoOptimizers.cells, { at: 'D3', name: 'o3', formula: 'sgd(L1, 0.1)' }] }));
+    const r = cli('export', file, '--to', 'numpy');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^# D1 = sgd\(L1, 0\.05, mu\): not trained, the cell has an error/m);
+    expect(r.out).toMatch(/^# D3 = sgd\(L1, 0\.1\): not trained/m);
+    expect(r.out).toMatch(/^ {4}o2 \+= 1$/m);
+    const py = runScript(r.out, 'claimed.py', '--steps', '2', '--json');
+    expect(py.status, py.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(py.stdout).train.curve)).toEqual(['L2']);
+  });
+
+  it.skipIf(!hasNumpy)("a parameter's gradient that the loop computes but the shown loss does not reach prints as zeros", async () => {
+    const file = join(dir, 'unreached.json');
+    writeFileSync(file, JSON.stringify({ gradsheet: 1, cells: [
+      { at: 'A1', name: 'w', formula: 'param([[0.5, -1]])' },
+      { at: 'A2', name: 'L1', formula: 'sum(w * w)' },
+      { at: 'A3', name: 'L2', formula: 'sum(w > 0) + 1' }, // w is upstream, but no gradient flows through >
+      { at: 'A4', name: 'o', formula: 'sgd(L1, 0.1)' },
+      { at: 'A5', formula: 'grad(L2)' },
+    ] }));
+    const r = cli('export', file, '--to', 'numpy');
+    expect(r.code, r.err).toBe(0);
+    for (const steps of ['0', '2']) {
+      const py = runScript(r.out, 'unreached.py', '--steps', steps, '--json');
+      expect(py.status, py.stderr).toBe(0);
+      expect(JSON.parse(py.stdout).cells.find((c: Cell) => c.at === 'A1').grad).toEqual([[0, 0]]);
+    }
+  });
+
+  it('the updates are written as the lecture notes write them', () => {
+    const xor = cli('export', join(root, 'examples', '19-train-xor.json'), '--to', 'numpy').out;
+    expect(xor).toMatch(/^ {4}v_W1 = mu \* v_W1 \+ dW1\n {4}W1 -= lr \* v_W1$/m);
+    const sgd = cli('export', small('23-train-mnist-sgd'), '--to', 'numpy').out;
+    expect(sgd).toMatch(/^ {4}W1 -= 0\.01 \* dW1$/m);
+    const decay = cli('export', small('24-train-mnist-decay'), '--to', 'numpy').out;
+    expect(decay).toMatch(/^ {4}W1 = \(1 - 0\.01 \* 0\.0005\) \* W1 - 0\.01 \* v_W1$/m);
+    const adam = cli('export', join(root, 'examples', '25-train-moons-adam.json'), '--to', 'numpy').out;
+    expect(adam).toMatch(/^ {4}m_W1 = 0\.9 \* m_W1 \+ \(1 - 0\.9\) \* dW1$/m);
+    expect(adam).toMatch(/^ {4}mt = m_W1 \/ \(1 - 0\.9 \*\* opt\)/m);
+    expect(adam).toMatch(/^ {4}W1 -= 0\.01 \* mt \/ \(np\.sqrt\(vt\) \+ 1e-8\)$/m);
+    // Every gradient before any update: the first update line comes after the last gradient line.
+    const loop = xor.slice(xor.indexOf('for _i in range(STEPS):'), xor.indexOf('STEP += 1'));
+    expect(loop.indexOf('# (3)')).toBeLessThan(loop.indexOf('# (4)'));
+    expect(loop.lastIndexOf('dW1 = ')).toBeLessThan(loop.indexOf('W1 -= '));
+    const torch = cli('export', join(root, 'examples', '25-train-moons-adam.json'), '--to', 'pytorch').out;
+    expect(torch).toContain('with torch.no_grad():  # by hand, not torch.optim');
+    expect(torch).toMatch(/^ {8}W1 -= 0\.01 \* mt \/ \(torch\.sqrt\(vt\) \+ 1e-8\)$/m);
+    expect(torch).toMatch(/^ {4}dW1, db1, dW2, db2 = _grads\(loss, \[W1, b1, W2, b2\]\)/m);
+  });
+
+  it('--steps N sets how many steps the script takes by default; a bad N is refused', () => {
+    const file = join(root, 'examples', '19-train-xor.json');
+    expect(cli('export', file, '--to', 'numpy', '--steps', '250').out).toMatch(/^STEPS = _steps_arg\(250\)$/m);
+    expect(cli('export', file, '--to', 'numpy').out).toMatch(/^STEPS = _steps_arg\(0\)$/m);
+    const bad = cli('export', file, '--to', 'numpy', '--steps', 'ten');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--steps expects a whole number of steps, got "ten"/);
+    expect(cli('export', file, '--to', 'numpy', '--steps').code).toBe(2);
+  });
+});
+
 describe('gradsheet export --to pytorch', () => {
-  const golden = ['04-fork-sum', '13-two-layer-relu'];
+  // A training sheet's too: its loop with the updates written by hand under no_grad().
+  const golden = ['04-fork-sum', '13-two-layer-relu', '19-train-xor'];
   for (const name of golden) {
     it(`${name}: the script is the golden file (tests/export/golden/${name}.pytorch.py)`, () => {
       const r = cli('export', join(root, 'examples', `${name}.json`), '--to', 'pytorch');

@@ -4,6 +4,7 @@
 // Iterative (post-order with an explicit stack), so no tree depth can overflow the stack.
 import type { Expr } from '../formula/parse';
 import { formatNumber } from '../format-value';
+import { type KnownNumber, simplifyExpr } from '../export/simplify';
 
 /** A printed piece and how tightly it binds (for brackets). */
 export interface Tex {
@@ -21,6 +22,11 @@ export interface LatexOptions {
   shape?(name: string): readonly [number, number] | null;
   /** Write `*` as ⊙ (elementwise product of matrices) instead of ·. */
   hadamard?: boolean;
+  /**
+   * A name's number when it stands for a literal scalar (the exponent 2 of h^2): folded into the
+   * rule before it is typeset (export/simplify.ts), so `where(2 = 0, 0, 2·h^{2−1})` reads `2·h`.
+   */
+  num?: KnownNumber;
 }
 
 const INFIX: Readonly<Record<string, [string, number]>> = {
@@ -62,7 +68,9 @@ export function escapeTex(s: string): string {
   return s.replace(/[\\{}$&#^_%~]/g, (c) => (c === '\\' ? '\\backslash ' : c === '^' || c === '~' ? `\\${c}{}` : `\\${c}`));
 }
 
-export function exprLatex(root: Expr, opts: LatexOptions): string {
+export function exprLatex(written: Expr, opts: LatexOptions): string {
+  // What is known folded first (literal comparisons and whole-number arithmetic, x^1, x·1, …): same value, fewer symbols.
+  const root = simplifyExpr(written, opts.num);
   const done = new Map<Expr, Printed>();
   const stack: { e: Expr; visited: boolean }[] = [{ e: root, visited: false }];
   while (stack.length) {

@@ -234,14 +234,17 @@ export function termOf(graph: OpGraph, id: number, arg: number, registry: Regist
   const names = new Map<string, Tex>([['g', { tex: gSym, prec: ATOM }], ['y', outLabel]]);
   const shapes = new Map<string, Shape>([['g', n.shape], ['y', n.shape]]);
   // The rule's input names (a, b; x) stand for this op's operands.
+  const nums = new Map<string, number>();
   n.inputs.forEach((x, j) => {
     const nm = inputName(registry, n.op, j);
     names.set(nm, labels.slot(x.slot));
     shapes.set(nm, x.shape);
+    if (x.isConst && typeof x.value === 'number') nums.set(nm, x.value); // a literal operand: folded into the rule (2·h, not where(2 = 0, …))
   });
   const opts = {
     ref: (name: string): Tex => names.get(name) ?? { tex: texName(name), prec: ATOM },
     hadamard: matrix,
+    num: (name: string) => nums.get(name),
   };
   const factored = rule?.expr ? factorG(rule.expr) : null;
   const localTex = factored ? exprLatex(factored.local, opts) : null;

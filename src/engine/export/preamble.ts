@@ -4,7 +4,61 @@
 // (the stable sigmoid, softmax after subtracting the row maximum).
 import type { Dialect } from './spell';
 
+/** Helpers of the training loop, the same in both dialects (plain Python over the loop's numbers). */
+const TRAINING_HELPERS: Readonly<Record<string, string>> = {
+  _steps_arg: `def _steps_arg(default):
+    """--steps N on the command line (training steps to take first), else default."""
+    args = sys.argv[1:]
+    for k, a in enumerate(args):
+        text = (args[k + 1] if k + 1 < len(args) else "") if a == "--steps" else a[8:] if a.startswith("--steps=") else None
+        if text is not None:
+            if not text.isdigit():
+                sys.exit("--steps expects a whole number of steps, got " + repr(text))
+            return int(text)
+    return default`,
+  _record: `def _record(curves, name, i, steps, step, loss):
+    """This step's loss on the curve of its cell; printed (every step, or 20 times in a long run) unless --json."""
+    x = float(loss)
+    if x != x or x in (float("inf"), float("-inf")):
+        sys.exit("step %d: the loss %s is %s; stopped, the parameters are those after step %d" % (step, name, x, step))
+    curves[name].append([step, x])
+    if "--json" not in sys.argv[1:] and (i % max(1, steps // 20) == 0 or i == steps - 1):
+        print("step %d: %s %.6g" % (step, name, x))`,
+  _last: `def _last(curve, now):
+    """The loss of the last step taken, or the loss now when no step was."""
+    return curve[-1][1] if curve else float(now)`,
+  _permutation: `def _permutation(n, seed, epoch):
+    """The sheet's seeded permutation of 0..n-1 for one epoch: Fisher-Yates over the mulberry32
+    stream, bit for bit as the engine draws it (ops/training.ts epochPermutation)."""
+    m = 0xFFFFFFFF
+    a = (((seed & m) * 0x9E3779B1) & m) ^ (((epoch + 1) * 0x85EBCA6B) & m)
+    p = list(range(n))
+    for i in range(n - 1, 0, -1):
+        a = (a + 0x6D2B79F5) & m
+        t = ((a ^ (a >> 15)) * (1 | a)) & m
+        t = ((t + (((t ^ (t >> 7)) * (61 | t)) & m)) & m) ^ t
+        j = int(((t ^ (t >> 14)) & m) / 4294967296 * (i + 1))
+        p[i], p[j] = p[j], p[i]
+    return p`,
+  _batch_rows: `_EPOCH = {}
+
+
+def _batch_rows(n, size, seed, step):
+    """minibatch(N, size, seed) at this step: batch step mod (N // size) of the epoch's permutation."""
+    n, size, seed, step = int(n), int(size), int(seed), int(step)
+    per = n // size
+    key = (n, seed, step // per)
+    if key not in _EPOCH:
+        _EPOCH.clear()
+        _EPOCH[key] = _permutation(n, seed, step // per)
+    start = (step % per) * size
+    return _EPOCH[key][start:start + size]`,
+};
+
 const NUMPY_HELPERS: Readonly<Record<string, string>> = {
+  ...TRAINING_HELPERS,
+  _minibatch: `def _minibatch(n, size, seed, step):
+    return np.array(_batch_rows(n, size, seed, step), dtype=float).reshape(-1, 1)`,
   _sigmoid: `def _sigmoid(x):
     e = np.exp(-np.abs(x))  # stable for large |x|: never exp of a large positive number
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))`,
@@ -73,6 +127,15 @@ const NUMPY_HELPERS: Readonly<Record<string, string>> = {
 };
 
 const TORCH_HELPERS: Readonly<Record<string, string>> = {
+  ...TRAINING_HELPERS,
+  _minibatch: `def _minibatch(n, size, seed, step):
+    return torch.tensor(_batch_rows(n, size, seed, step), dtype=torch.float64).reshape(-1, 1)`,
+  _grads: `def _grads(loss, params):
+    """∂loss/∂p for each parameter (zeros where no gradient reaches it), leaving .grad as it is."""
+    if not loss.requires_grad:  # only through argmax, comparisons…: no gradient reaches any of them
+        return [torch.zeros_like(p) for p in params]
+    gs = torch.autograd.grad(loss, params, allow_unused=True, retain_graph=True)
+    return [torch.zeros_like(p) if g is None else g for p, g in zip(params, gs)]`,
   _sigmoid: `def _sigmoid(x):
     return torch.sigmoid(x)`,
   _t: `def _t(x):
@@ -186,8 +249,11 @@ def _main():
         {"at": at, "name": name, "formula": formula, "shape": _shape(value), "value": _json(value), "grad": _json(grad), "error": None}
         for at, name, formula, value, grad in CELLS
     ]
+    doc = {"cells": cells}
+    if "TRAIN" in globals():
+        doc["train"] = TRAIN
     if "--json" in sys.argv[1:]:
-        print(json.dumps({"cells": cells}, indent=2))
+        print(json.dumps(doc, indent=2))
         return
     for c in cells:
         print(c["at"] + (" " + c["name"] if c["name"] else "") + " = " + c["formula"] + "  " + "x".join(map(str, c["shape"])))

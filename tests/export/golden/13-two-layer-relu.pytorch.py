@@ -89,8 +89,11 @@ def _main():
         {"at": at, "name": name, "formula": formula, "shape": _shape(value), "value": _json(value), "grad": _json(grad), "error": None}
         for at, name, formula, value, grad in CELLS
     ]
+    doc = {"cells": cells}
+    if "TRAIN" in globals():
+        doc["train"] = TRAIN
     if "--json" in sys.argv[1:]:
-        print(json.dumps({"cells": cells}, indent=2))
+        print(json.dumps(doc, indent=2))
         return
     for c in cells:
         print(c["at"] + (" " + c["name"] if c["name"] else "") + " = " + c["formula"] + "  " + "x".join(map(str, c["shape"])))
