@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readSheet } from '../src/engine/sheet/format';
 import { createTrainSession } from '../src/engine/train/session';
 import type { Value } from '../src/engine/tensor/value';
+import { findClassifiers, testDigits } from '../src/ui/kernel/training-view';
 
 const dir = join(__dirname, '..', 'examples');
 
@@ -66,6 +67,25 @@ describe('training examples', () => {
       const mean = (pts: [number, number][]) => pts.reduce((a, p) => a + p[1], 0) / pts.length;
       expect(mean(curve.slice(-10)), file).toBeLessThan(mean(curve.slice(0, 10)));
       expect(sum.accuracy.test_acc, file).toBeGreaterThan(acc0 + 0.2);
+      // The panel finds the classifier and shows test digits with their predicted labels.
+      const digits = testDigits(s.engine, findClassifiers(s.engine)[0]);
+      expect(digits?.length, file).toBe(24);
+    }
+  });
+
+  it('22–24 compare: the same data, initial weights and schedule; only the optimizer cell differs', () => {
+    const cells = (file: string) => {
+      const res = readSheet(readFileSync(join(dir, file), 'utf8'));
+      if (!res.ok) throw new Error(res.error);
+      return res.doc.cells;
+    };
+    const base = cells('22-train-mnist-momentum.json');
+    const opt = base.find((c) => c.name === 'opt')!;
+    for (const file of ['23-train-mnist-sgd.json', '24-train-mnist-decay.json']) {
+      const other = cells(file);
+      expect(other.map((c) => c.at), file).toEqual(base.map((c) => c.at));
+      for (const [i, c] of other.entries()) if (c.at !== opt.at) expect(c.formula, `${file} ${c.at}`).toBe(base[i].formula);
+      expect(other.find((c) => c.at === opt.at)!.formula, file).not.toBe(opt.formula);
     }
   });
 
