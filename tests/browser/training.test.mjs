@@ -77,8 +77,16 @@ test('the 2-layer spiral trains in a Worker: loss falls, boundary drawn, input a
   await panel.getByLabel('Steps to run').fill('100000');
   await panel.getByRole('button', { name: 'Run', exact: true }).click();
   await page.waitForFunction(() => !!document.querySelector('.training-panel progress'), null, { timeout: 10_000 });
-  await page.waitForTimeout(500); // the run is under way, progress is being applied
+  // The grid follows the run (throttled): b2 changes while the Worker trains.
+  const atStart = await cellText(page, 'B4');
+  let moved = atStart;
+  for (const end = Date.now() + 15_000; moved === atStart && Date.now() < end; await page.waitForTimeout(200)) moved = await cellText(page, 'B4');
+  assert.notEqual(moved, atStart, 'the grid refreshed b2 during the run');
+  // The user starts working: from their first click on, the sheet's refresh waits for pauses in
+  // their input. (That first click may still wait for a refresh already under way: one apply,
+  // some tens of milliseconds on an idle machine, which the measurement below leaves out.)
   await page.getByRole('gridcell', { name: /^A3\b/ }).first().click();
+  await page.waitForTimeout(300);
   const grid = await inputDelays(page, (i) => page.keyboard.press(i % 2 ? 'ArrowUp' : 'ArrowDown'), 6);
   const box = panel.getByLabel('Steps to run');
   await box.focus();
