@@ -54,14 +54,26 @@ export function TrainingPanel(props: { driver: TrainingDriver; engine: Engine; t
   let last = -Infinity;
   let gap = 150;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let drawing = false; // a boundary is being computed, slice by slice, from the parameters at its start
+  let stale = false; // the parameters changed while it was: draw again when it is done
+  const request = () => {
+    if (drawing) stale = true;
+    else if (!timer) timer = setTimeout(redraw, Math.max(0, last + gap - performance.now()));
+  };
   const redraw = () => {
+    timer = null;
     const s = setup();
     const cls = classifier();
     let busy = 0; // main-thread time this redraw took, summed over its tasks
     const finish = () => {
       timer = null;
+      drawing = false;
       last = performance.now();
       gap = Math.max(150, 5 * busy);
+      if (stale) {
+        stale = false;
+        request();
+      }
     };
     if (!s) {
       const t0 = performance.now();
@@ -70,6 +82,7 @@ export function TrainingPanel(props: { driver: TrainingDriver; engine: Engine; t
       busy = performance.now() - t0;
       return finish();
     }
+    drawing = true;
     const t0 = performance.now();
     const job = boundaryJob(props.engine, s);
     busy += performance.now() - t0;
@@ -94,8 +107,7 @@ export function TrainingPanel(props: { driver: TrainingDriver; engine: Engine; t
   createMemo(() => {
     props.tick();
     setup();
-    if (timer) return;
-    timer = setTimeout(redraw, Math.max(0, last + gap - performance.now()));
+    request();
   });
   onCleanup(() => timer && clearTimeout(timer));
 
