@@ -373,6 +373,7 @@ export function createGradients(host: GradientHost) {
     let stamp = 0;
     const scratchEnv: ForwardEnv = {
       read: (id) => (stamps[id] === stamp ? vals[id]! : env.read(id)),
+      step: env.step,
       gradient: env.gradient,
       label: env.label,
     };

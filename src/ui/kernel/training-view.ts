@@ -85,8 +85,29 @@ export function boundarySetup(engine: Engine, cls: ClassifierCells): BoundarySet
   return null;
 }
 
-/** The decision boundary at the sheet's current parameters (read from the engine). */
+/** The decision boundary at the sheet's current parameters (read from the engine), in one go. */
 export function computeBoundary(engine: Engine, setup: BoundarySetup, size = 64): Boundary | null {
+  const job = boundaryJob(engine, setup, size);
+  if (!job) return null;
+  let r: Boundary | null | undefined;
+  while ((r = job.next()) === undefined);
+  return r;
+}
+
+/** Grid rows classified per call of BoundaryJob.next: a 64×64 boundary takes eight calls. */
+export const BOUNDARY_ROWS_PER_SLICE = 8;
+
+export interface BoundaryJob {
+  /** Classify the next rows of the grid: the boundary when done, null when it cannot be drawn, undefined while rows remain. */
+  next(): Boundary | null | undefined;
+}
+
+/**
+ * The decision boundary in slices, so the page can answer input between them (the panel runs
+ * one slice per task while training goes on). The parameters and data are read once, at the
+ * start: every slice classifies with the same weights even if the sheet moves on meanwhile.
+ */
+export function boundaryJob(engine: Engine, setup: BoundarySetup, size = 64): BoundaryJob | null {
   const data = engine.get(setup.dataAt)?.value;
   const labels = engine.get(setup.labelsAt)?.value;
   if (!(data instanceof Matrix) || data.cols !== 2) return null;
@@ -103,33 +124,47 @@ export function computeBoundary(engine: Engine, setup: BoundarySetup, size = 64)
   x1 += mx;
   y0 -= my;
   y1 += my;
-  const grid = new Float64Array(size * size * 2);
-  for (let j = 0; j < size; j++) {
-    for (let i = 0; i < size; i++) {
-      const k = j * size + i;
-      grid[2 * k] = x0 + ((i + 0.5) / size) * (x1 - x0);
-      grid[2 * k + 1] = y1 - ((j + 0.5) / size) * (y1 - y0);
-    }
-  }
-  // Inputs as they are now in the sheet (training updates the parameters), the grid where the data flows.
+  // Inputs as they are now in the sheet (training updates the parameters); the grid goes where the data flows.
   const inputs = new Map<number, Value>();
   for (const c of setup.plan.cells) {
     const v = setup.plan.slots[c.slot].kind === 'input' ? engine.get(c.at)?.value : null;
     if (v !== null && v !== undefined) inputs.set(c.slot, v);
   }
-  inputs.set(setup.feedSlot, new Matrix(size * size, 2, grid));
-  let scores: Value;
-  try {
-    scores = createPlanRunner(setup.plan, engine.registry).forward(inputs)[setup.scoresSlot];
-  } catch {
-    return null;
-  }
-  if (!(scores instanceof Matrix) || scores.rows !== size * size) return null;
+  const runner = createPlanRunner(setup.plan, engine.registry);
   const classes = new Int32Array(size * size);
-  for (let r = 0; r < scores.rows; r++) classes[r] = argmaxRow(scores, r);
-  const lab = new Int32Array(data.rows);
-  for (let i = 0; i < data.rows; i++) lab[i] = labels instanceof Matrix ? Math.round(labels.data[i * labels.cols]) : typeof labels === 'number' ? labels : 0;
-  return { size, x0, x1, y0, y1, classes, classCount: Math.max(scores.cols, 2), points: data.data, labels: lab };
+  let classCount = 2;
+  let row = 0;
+  let done: Boundary | null | undefined; // set once the last slice (or a failure) has been met
+  const fail = () => (done = null);
+  return {
+    next() {
+      if (done !== undefined) return done;
+      const rows = Math.min(BOUNDARY_ROWS_PER_SLICE, size - row);
+      const grid = new Float64Array(rows * size * 2);
+      for (let j = 0; j < rows; j++) {
+        for (let i = 0; i < size; i++) {
+          const k = j * size + i;
+          grid[2 * k] = x0 + ((i + 0.5) / size) * (x1 - x0);
+          grid[2 * k + 1] = y1 - ((row + j + 0.5) / size) * (y1 - y0);
+        }
+      }
+      inputs.set(setup.feedSlot, new Matrix(rows * size, 2, grid));
+      let scores: Value;
+      try {
+        scores = runner.forward(inputs)[setup.scoresSlot];
+      } catch {
+        return fail();
+      }
+      if (!(scores instanceof Matrix) || scores.rows !== rows * size) return fail();
+      classCount = Math.max(scores.cols, 2);
+      for (let r = 0; r < scores.rows; r++) classes[row * size + r] = argmaxRow(scores, r);
+      row += rows;
+      if (row < size) return undefined;
+      const lab = new Int32Array(data.rows);
+      for (let i = 0; i < data.rows; i++) lab[i] = labels instanceof Matrix ? Math.round(labels.data[i * labels.cols]) : typeof labels === 'number' ? labels : 0;
+      return (done = { size, x0, x1, y0, y1, classes, classCount, points: data.data, labels: lab });
+    },
+  };
 }
 
 function argmaxRow(m: Matrix, r: number): number {

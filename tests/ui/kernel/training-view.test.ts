@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../../src/engine/engine';
 import { Matrix } from '../../../src/engine/tensor/value';
-import { boundarySetup, computeBoundary, findClassifiers, testDigits } from '../../../src/ui/kernel/training-view';
+import { BOUNDARY_ROWS_PER_SLICE, boundaryJob, boundarySetup, computeBoundary, findClassifiers, testDigits } from '../../../src/ui/kernel/training-view';
 
 function classifier() {
   const e = createEngine();
@@ -41,6 +41,23 @@ describe('training view', () => {
     const flipped = computeBoundary(e, setup, 16)!;
     expect(flipped.classes[15]).toBe(0);
     expect(flipped.classes[15 * 16]).toBe(1);
+  });
+
+  it('the boundary in slices (one per task in the panel) is the boundary in one go, with the weights of its start', () => {
+    const e = classifier();
+    const setup = boundarySetup(e, findClassifiers(e)[0])!;
+    const whole = computeBoundary(e, setup, 32)!;
+    const job = boundaryJob(e, setup, 32)!;
+    let slices = 1;
+    let b;
+    while ((b = job.next()) === undefined) {
+      slices++;
+      if (slices === 2) e.setParameter('A3', Matrix.fromRows([[-1, 1], [-1, 1]])); // mid-way: not seen by this job
+    }
+    expect(slices).toBe(32 / BOUNDARY_ROWS_PER_SLICE);
+    expect(Array.from(b!.classes)).toEqual(Array.from(whole.classes));
+    expect(job.next()).toBe(b); // a finished job keeps its answer
+    expect(computeBoundary(e, setup, 32)!.classes[31]).toBe(0); // a new one sees the new weights
   });
 
   it('a sheet without 2-D data has no boundary; digits need 784-pixel images', () => {

@@ -20,9 +20,15 @@ export function TrainingHost(props: { ctl: Controller; onClose(): void }) {
   }
   const ws = props.ctl.ws;
   const client = createTrainClient();
+  // The user's last key or pointer press: the driver lets a refresh of the sheet wait behind it.
+  let lastInput = -Infinity;
+  const onInput = () => (lastInput = performance.now());
+  const inputs = ['keydown', 'pointerdown', 'wheel'] as const;
+  for (const k of inputs) window.addEventListener(k, onInput, { capture: true, passive: true });
   const driver = createTrainingDriver(client, {
     doc: () => ws.toDoc(),
     step: () => ws.engine.trainState().step,
+    lastInput: () => lastInput,
     apply: (p) =>
       ws.applyTraining(
         Object.fromEntries(Object.entries(p.params).map(([at, v]) => [at, p.train ? valueToJson(fromPlainValue(v)) : null])),
@@ -39,6 +45,7 @@ export function TrainingHost(props: { ctl: Controller; onClose(): void }) {
     last = now;
   });
   onCleanup(() => {
+    for (const k of inputs) window.removeEventListener(k, onInput, { capture: true });
     off();
     driver.dispose();
   });

@@ -5,7 +5,7 @@
 // sheet holds (the grid refreshes because the driver writes parameters back to the sheet).
 import { type Accessor, For, Show, createMemo, createSignal, onCleanup } from 'solid-js';
 import type { Engine } from '../../../engine/engine';
-import { type Boundary, type Digit, boundarySetup, computeBoundary, findClassifiers, testDigits } from '../../kernel/training-view';
+import { type Boundary, type Digit, boundaryJob, boundarySetup, findClassifiers, testDigits } from '../../kernel/training-view';
 import { BoundaryView } from './BoundaryView';
 import { DigitGrid } from './DigitGrid';
 import { LossChart } from './LossChart';
@@ -45,26 +45,69 @@ export function TrainingPanel(props: { driver: TrainingDriver; engine: Engine; t
     const cls = classifier();
     return cls ? boundarySetup(props.engine, cls) : null;
   });
-  // The boundary and the digits follow the parameters, redrawn at most every 150 ms.
+  // The boundary and the digits follow the parameters. They are redrawn in tasks of their own
+  // (never inside the one that applied the parameters), the boundary a slice of grid rows per
+  // task so that the page answers input between slices, at most every 150 ms and never more
+  // than a fifth of the time.
   const [boundary, setBoundary] = createSignal<Boundary | null>(null);
   const [digits, setDigits] = createSignal<Digit[] | null>(null);
-  let last = 0;
+  let last = -Infinity;
+  let gap = 150;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let drawing = false; // a boundary is being computed, slice by slice, from the parameters at its start
+  let stale = false; // the parameters changed while it was: draw again when it is done
+  const request = () => {
+    if (drawing) stale = true;
+    else if (!timer) timer = setTimeout(redraw, Math.max(0, last + gap - performance.now()));
+  };
   const redraw = () => {
     timer = null;
-    last = Date.now();
     const s = setup();
     const cls = classifier();
-    setBoundary(s ? computeBoundary(props.engine, s) : null);
-    setDigits(!s && cls ? testDigits(props.engine, cls) : null);
+    let busy = 0; // main-thread time this redraw took, summed over its tasks
+    const finish = () => {
+      timer = null;
+      drawing = false;
+      last = performance.now();
+      gap = Math.max(150, 5 * busy);
+      if (stale) {
+        stale = false;
+        request();
+      }
+    };
+    if (!s) {
+      const t0 = performance.now();
+      setBoundary(null);
+      setDigits(cls ? testDigits(props.engine, cls) : null);
+      busy = performance.now() - t0;
+      return finish();
+    }
+    drawing = true;
+    const t0 = performance.now();
+    const job = boundaryJob(props.engine, s);
+    busy += performance.now() - t0;
+    if (!job) {
+      setBoundary(null);
+      return finish();
+    }
+    const slice = () => {
+      const t1 = performance.now();
+      const b = job.next();
+      busy += performance.now() - t1;
+      if (b === undefined) {
+        timer = setTimeout(slice, 0);
+        return;
+      }
+      setBoundary(b);
+      setDigits(null);
+      finish();
+    };
+    slice();
   };
   createMemo(() => {
     props.tick();
     setup();
-    if (timer) return;
-    const wait = Math.max(0, 150 - (Date.now() - last));
-    if (wait === 0) redraw();
-    else timer = setTimeout(redraw, wait);
+    request();
   });
   onCleanup(() => timer && clearTimeout(timer));
 
