@@ -528,3 +528,36 @@ export function crossEntropyBackInto(out: Float64Array, acc: boolean, g: number,
     }
   }
 }
+
+/**
+ * The first entry of idx (n entries) that is not a row of an r-row matrix (a whole number
+ * 0…r−1), or −1: take and its adjoint check every index before they write anything.
+ */
+export function badRowIndex(idx: Float64Array, n: number, r: number): number {
+  for (let k = 0; k < n; k++) {
+    const i = idx[k];
+    if (!(i >= 0 && i < r && Math.floor(i) === i)) return k;
+  }
+  return -1;
+}
+
+/** out (n×c) = the rows of X (r×c) at idx (checked with badRowIndex first): take(X, idx). */
+export function takeRowsInto(out: Float64Array, X: Float64Array, c: number, idx: Float64Array, n: number): void {
+  for (let k = 0; k < n; k++) {
+    const s = idx[k] * c;
+    out.set(X.subarray(s, s + c), k * c);
+  }
+}
+
+/**
+ * out (r×c) (+)= row k of G (n×c) added into row idx[k], repeats adding (take's adjoint,
+ * scatter_rows). Without `acc` out is zeroed first; with it the rows add straight into what
+ * is there (the plan runner sums the scatter first, then adds it: the order differs there).
+ */
+export function scatterRowsInto(out: Float64Array, acc: boolean, G: Float64Array, c: number, idx: Float64Array, n: number): void {
+  if (!acc) out.fill(0);
+  for (let k = 0; k < n; k++) {
+    const o = idx[k] * c, s = k * c;
+    for (let j = 0; j < c; j++) out[o + j] += G[s + j];
+  }
+}
