@@ -21,6 +21,7 @@ import type { SheetDoc } from '../sheet/document';
 import { type PlainValue, toPlainValue } from '../eval/plan';
 import { createTrainSession, type TrainSession } from './session';
 import { trainStateToJson } from './state';
+import type { TrainEngine } from './trainer';
 
 export type TrainRequest =
   | { type: 'start'; doc?: SheetDoc; steps: number }
@@ -45,6 +46,8 @@ export interface TrainProgress {
   params: Record<string, PlainValue>;
   /** The sheet's `train` field (state.ts), or null when untrained. */
   train: Record<string, unknown> | null;
+  /** What runs the steps (the compiled plan, or the plan runner and why), as `gradsheet train --json` says; null when the sheet cannot train. */
+  engine: TrainEngine | null;
 }
 
 export type TrainEvent =
@@ -182,6 +185,7 @@ export class TrainHandler {
       curve,
       params,
       train: trainStateToJson(s.engine.trainState()) ?? null,
+      engine: s.runner(),
     });
     this.lastProgress = this.host.now();
     this.progressGap = Math.max(this.progressMs, 4 * (this.lastProgress - t0));
