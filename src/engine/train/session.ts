@@ -147,7 +147,7 @@ export function createTrainSession(doc: SheetDoc, registry?: Registry): TrainSes
     },
     runner() {
       const e = ensure()?.engine;
-      return e ? { kind: e.kind, reason: e.reason } : null;
+      return e ? { ...e } : null;
     },
   };
 }

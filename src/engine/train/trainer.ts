@@ -25,6 +25,10 @@ export interface TrainProgram {
   value(slot: number): Value;
   /** ∂loss/∂slot for each of `slots` after forward (undefined where no gradient flows). */
   grad(loss: number, slots: readonly number[]): (Value | undefined)[];
+  /** A compiled program's calls that went through an op's allocating forward or VJP (absent for the plan runner). */
+  readonly stats?: { readonly generic: number };
+  /** A compiled program's calls, one line each. */
+  describe?(): string;
 }
 
 /** The plan runner as a TrainProgram: every input converted once, ops from the registry. */
@@ -71,6 +75,8 @@ interface BoundOptimizer extends PlanOptimizer {
 export interface TrainEngine {
   kind: 'compiled' | 'plan';
   reason: string | null;
+  /** How many times the plan was compiled (again when a shape changed mid-run). */
+  compiles: number;
 }
 
 export type StepResult = { ok: true; losses: number[] } | { ok: false; error: string };
@@ -89,7 +95,11 @@ export interface Trainer {
 }
 
 /** Link the engine's sheet for training; a message when it cannot train (no optimizer, an optimizer in error, …). */
-export function createTrainer(engine: Engine, registry: Registry = engine.registry): { ok: true; trainer: Trainer } | { ok: false; error: string } {
+export function createTrainer(
+  engine: Engine,
+  registry: Registry = engine.registry,
+  options: { program?: 'compiled' | 'plan' } = {},
+): { ok: true; trainer: Trainer } | { ok: false; error: string } {
   const opCells = engine.optimizerCells();
   if (!opCells.length) return { ok: false, error: 'the sheet has no optimizer: add a cell sgd(L, lr) or adam(L, lr) over a scalar loss L' };
   for (const at of opCells) {
@@ -131,11 +141,17 @@ export function createTrainer(engine: Engine, registry: Registry = engine.regist
   const slotsOf = optimizers.map((o) => o.params.map((i) => params[i].slot));
   const losses = plan.optimizers.map((o) => o.loss);
   const keep = plan.optimizers.flatMap((o) => o.hyper);
-  const trainEngine: TrainEngine = { kind: 'compiled', reason: null };
+  const trainEngine: TrainEngine = { kind: 'compiled', reason: null, compiles: 0 };
   /** The compiled plan (learning shapes at `at`), or the plan runner with the reason it could not compile. */
   const link = (at: { inputs?: ReadonlyMap<number, Value>; step?: number }): TrainProgram => {
+    if (options.program === 'plan') {
+      trainEngine.kind = 'plan';
+      trainEngine.reason = 'the plan runner was asked for';
+      return planProgram(plan, registry);
+    }
     try {
       const p = compiledTrainProgram(plan, registry, losses, keep, at);
+      trainEngine.compiles++;
       trainEngine.kind = 'compiled';
       trainEngine.reason = null;
       return p;
