@@ -37,7 +37,7 @@ export function compiledTrainProgram(plan: Plan, registry: Registry, losses: rea
   for (const loss of losses) {
     if (programs.has(loss)) continue;
     const up = upstreamSlots(plan, loss);
-    programs.set(loss, compilePlan(plan, registry, { loss, wanted: plan.params.filter((s) => up.has(s)), keep, step: at.step, inputs: at.inputs }));
+    programs.set(loss, compilePlan(plan, registry, { loss, wanted: plan.params.filter((s) => up.has(s)), keep, step: at.step, inputs: at.inputs, shareData: true }));
   }
   const list = [...programs.values()];
   const first = list[0] as CompiledProgram | undefined;

@@ -21,9 +21,9 @@
 // forward to learn the shapes, then linear in the number of steps. `run` throws a PlanError
 // saying so when an input it is given has another shape.
 import type { Registry } from '../ops/define';
-import { type Value, shapeOf, shapeText } from '../tensor/value';
+import { Matrix, type Value, normalize, shapeOf, shapeText } from '../tensor/value';
 import { type BindEnv, type BufferInfo, type KernelCall, bindCall, describeCall } from './compiled-calls';
-import { type Plan, PlanError, createPlanRunner, upstreamSlots } from './plan';
+import { type PlainValue, type Plan, PlanError, createPlanRunner, fromPlainValue, upstreamSlots } from './plan';
 
 export type { BufferInfo, KernelCall } from './compiled-calls';
 
@@ -38,6 +38,12 @@ export interface CompileOptions {
   step?: number;
   /** Input values for the shape-learning pass (the current parameters when compiling again mid-run); the plan's own otherwise. */
   inputs?: ReadonlyMap<number, Value>;
+  /**
+   * Data inputs (neither wanted nor given in `inputs`) are read in place from the plan's own
+   * arrays instead of copied: a trainer over 8,000 MNIST digits holds them once, not twice.
+   * Their buffers are then not writable through input()/setInput().
+   */
+  shareData?: boolean;
 }
 
 export interface CompiledProgram {
@@ -76,7 +82,12 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
   const nSlots = plan.slots.length;
   // Shapes (and starting values) from one generic forward pass.
   const runner = createPlanRunner(plan, registry);
-  const values = runner.forward(options.inputs, options.step ?? 0);
+  // Every input read from the plan without a copy (ops never write their arguments).
+  const given = new Map<number, Value>();
+  plan.slots.forEach((sl, i) => {
+    if (sl.kind !== 'step') given.set(i, options.inputs?.get(i) ?? planValue(sl.value));
+  });
+  const values = runner.forward(given, options.step ?? 0);
   const shape = (s: number): [number, number] => shapeOf(values[s]) as [number, number];
   const size = (s: number) => shape(s)[0] * shape(s)[1];
   if (values[loss] === undefined || size(loss) !== 1) {
@@ -110,7 +121,20 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
     return id;
   };
   const valueBuf = new Int32Array(nSlots).fill(-1);
+  const fromPlan = new Set<number>(); // slots whose buffer is the plan's own array
+  const shareable = (s: number): boolean => {
+    const sl = plan.slots[s];
+    return options.shareData === true && sl.kind === 'input' && sl.role !== 'param' && !wanted.includes(s) && !options.inputs?.has(s)
+      && typeof sl.value !== 'number' && sl.value.data instanceof Float64Array && sl.value.data.length === size(s) && size(s) > 1;
+  };
   const valueOf = (s: number): number => {
+    if (valueBuf[s] < 0 && shareable(s)) {
+      const [r, c] = shape(s);
+      valueBuf[s] = buffers.length;
+      buffers.push({ id: valueBuf[s], name: `v${s}`, role: 'value', slots: [s], rows: r, cols: c });
+      bufs.push((plan.slots[s] as { value: { data: Float64Array } }).value.data);
+      fromPlan.add(s);
+    }
     if (valueBuf[s] < 0) {
       const [r, c] = shape(s);
       valueBuf[s] = newBuffer(`v${s}`, 'value', s, r, c);
@@ -350,7 +374,7 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
   }
 
   function setInput(slot: number, v: Value): void {
-    if (!inputSlot(slot) || valueBuf[slot] < 0) throw new Error(`slot ${slot} is not an input of this compiled plan`);
+    if (!inputSlot(slot) || valueBuf[slot] < 0 || fromPlan.has(slot)) throw new Error(`slot ${slot} is not a writable input of this compiled plan`);
     checkInput(slot, v);
     const buf = bufs[valueBuf[slot]];
     if (typeof v === 'number') buf[0] = v;
@@ -375,7 +399,7 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
   return {
     plan, loss, wanted, buffers, forwardCalls, backwardCalls, stats,
     input(slot) {
-      if (!inputSlot(slot) || valueBuf[slot] < 0) throw new Error(`slot ${slot} is not an input of this compiled plan`);
+      if (!inputSlot(slot) || valueBuf[slot] < 0 || fromPlan.has(slot)) throw new Error(`slot ${slot} is not a writable input of this compiled plan`);
       return bufs[valueBuf[slot]];
     },
     setInput,
@@ -398,6 +422,12 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
       return ['forward:', ...forwardCalls.map(line), 'backward:', ...backwardCalls.map(line)].join('\n');
     },
   };
+}
+
+/** A plan's value as a Value over the same array (no copy): for reading only. */
+function planValue(v: PlainValue): Value {
+  if (typeof v === 'number') return v;
+  return v.data instanceof Float64Array ? normalize(new Matrix(v.rows, v.cols, v.data)) : fromPlainValue(v);
 }
 
 const touches = (c: KernelCall, buf: number) => c.writes.includes(buf) || c.reads.includes(buf);
