@@ -22,10 +22,12 @@ export interface CompiledTrainProgram {
   describe(): string;
 }
 
-/** Where to learn shapes from when compiling again mid-run: the current parameters and step count. */
 export interface CompileAt {
+  /** Where to learn shapes from when compiling again mid-run: the current parameters and step count. */
   inputs?: ReadonlyMap<number, Value>;
   step?: number;
+  /** The slots trained (default: every parameter of the plan); others, such as imported data under a formula, get no gradient. */
+  trained?: readonly number[];
 }
 
 /**
@@ -37,7 +39,8 @@ export function compiledTrainProgram(plan: Plan, registry: Registry, losses: rea
   for (const loss of losses) {
     if (programs.has(loss)) continue;
     const up = upstreamSlots(plan, loss);
-    programs.set(loss, compilePlan(plan, registry, { loss, wanted: plan.params.filter((s) => up.has(s)), keep, step: at.step, inputs: at.inputs, shareData: true }));
+    const trained = at.trained ?? plan.params;
+    programs.set(loss, compilePlan(plan, registry, { loss, wanted: trained.filter((s) => up.has(s)), keep, step: at.step, inputs: at.inputs, shareData: true }));
   }
   const list = [...programs.values()];
   const first = list[0] as CompiledProgram | undefined;

@@ -66,6 +66,8 @@ export interface CompiledProgram {
   /** ∂loss/∂slot for a wanted slot after backward (zeros where no gradient flows). */
   grad(slot: number): Float64Array;
   shape(slot: number): readonly [number, number];
+  /** A buffer's contents by id (buffers[id]): what a step-through shows between calls. Read, never write. */
+  buffer(id: number): Float64Array;
   /** Forward with these inputs copied in first (shapes checked before anything runs); returns the loss. */
   forward(inputs?: ReadonlyMap<number, Value>, step?: number): number;
   backward(): void;
@@ -410,6 +412,7 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
       return bufs[gradBuf[slot]];
     },
     shape: (slot) => shape(slot),
+    buffer: (id) => bufs[id],
     forward,
     backward,
     run(inputs, step) {

@@ -150,7 +150,7 @@ export function createTrainer(
       return planProgram(plan, registry);
     }
     try {
-      const p = compiledTrainProgram(plan, registry, losses, keep, at);
+      const p = compiledTrainProgram(plan, registry, losses, keep, { ...at, trained: params.map((q) => q.slot) });
       trainEngine.compiles++;
       trainEngine.kind = 'compiled';
       trainEngine.reason = null;
