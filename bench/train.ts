@@ -106,6 +106,11 @@ function trainViaCli(file: string, steps: number): TrainDoc {
   return JSON.parse(out.join('\n'));
 }
 
+/** The spiral sheet through `gradsheet train --json` in this process (bench/browser.ts compares the Worker with it). */
+export function trainSpiralCli(doc: SheetDoc, steps: number): TrainDoc {
+  return trainViaCli(sheetFile(doc), steps);
+}
+
 /** `gradsheet train FILE --steps N --json` in a child process: its document and its peak RSS. */
 function trainInChild(file: string, steps: number): TrainDoc & { maxRssMB: number } {
   const r = spawnSync(process.execPath, [join(here, '../bin/run-ts.mjs'), join(here, 'train-child.ts'), file, String(steps)], { encoding: 'utf8', maxBuffer: 64 << 20 });
