@@ -114,6 +114,14 @@ function productInWasm(out: Float64Array, A: Float64Array, B: Float64Array, m: n
 
 /** out = relu?((A·B) + bias?) with k ≤ 4 (a first layer over 2-D points), B padded to 4 rows, in one sweep. */
 function nnShort(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number, bias: Float64Array | null, relu: boolean): void {
+  if (k === 2 && bias !== null && relu) {
+    // The spiral's first layer (2-D points): two products per entry, not four with zero padding.
+    for (let i = 0; i < m; i++) {
+      const co = i * n, a0 = A[2 * i], a1 = A[2 * i + 1];
+      for (let j = 0; j < n; j++) out[co + j] = Math.max(a0 * B[j] + a1 * B[n + j] + bias[j], 0);
+    }
+    return;
+  }
   const T = scratchOf(4 * n);
   T.set(B.subarray(0, k * n));
   T.fill(0, k * n, 4 * n);
