@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/engine';
+import { batchIndices, batchWriter } from '../../../src/engine/ops/training';
 import { readSheet } from '../../../src/engine/sheet/format';
 import { type Trainer, createTrainer } from '../../../src/engine/train/trainer';
 import { EXAMPLES_DIR } from '../../example-files';
@@ -149,5 +150,16 @@ describe('what runs the steps', () => {
     }
     expect(a.engine).toEqual({ kind: 'compiled', reason: null, compiles: 4 });
     expect(a.params[0].w.data[0]).toBe(b.params[0].w.data[0]);
+  });
+});
+
+describe('minibatch in a compiled step', () => {
+  it('batchWriter writes batchIndices’ indices, epoch after epoch, into one array', () => {
+    const out = new Float64Array(7);
+    const write = batchWriter(50, 7, 3); // 7 batches per epoch, the last short one dropped
+    for (let step = 0; step < 30; step++) {
+      write(out, step);
+      expect([...out], `step ${step}`).toEqual([...batchIndices(50, 7, 3, step)]);
+    }
   });
 });
