@@ -55,6 +55,13 @@ export function compiledTrainProgram(plan: Plan, registry: Registry, losses: rea
   const read = (v: { buf: Float64Array; m: Matrix | null }): Value => v.m ?? v.buf[0];
   const gradCache = new Map<number, { slots: readonly number[]; out: (Value | undefined)[] }>();
   const isParamInput = (s: number) => plan.slots[s].kind !== 'step';
+  let current = list[0];
+  const check = (v: Value, s: number) => {
+    if (isParamInput(s) && current.value(s) !== null) current.checkInput(s, v);
+  };
+  const copyIn = (v: Value, s: number) => {
+    if (isParamInput(s) && current.value(s) !== null) current.setInput(s, v);
+  };
   return {
     plan,
     programs,
@@ -65,12 +72,15 @@ export function compiledTrainProgram(plan: Plan, registry: Registry, losses: rea
     },
     forward(params, step) {
       backwardDone.clear();
+      // Shapes first, so a mismatch leaves every buffer as it was (callbacks made once: no iterator per step).
       for (let i = 0; i < list.length; i++) {
-        const p = list[i];
-        // Shapes first, so a mismatch leaves every buffer as it was.
-        for (const [s, v] of params) if (isParamInput(s) && p.value(s) !== null) p.checkInput(s, v);
-        for (const [s, v] of params) if (isParamInput(s) && p.value(s) !== null) p.setInput(s, v);
-        p.forward(undefined, step);
+        current = list[i];
+        params.forEach(check);
+      }
+      for (let i = 0; i < list.length; i++) {
+        current = list[i];
+        params.forEach(copyIn);
+        current.forward(undefined, step);
       }
     },
     value(slot) {
