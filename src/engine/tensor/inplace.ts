@@ -551,9 +551,10 @@ export function badRowIndex(idx: Float64Array, n: number, r: number): number {
 
 /** out (n×c) = the rows of X (r×c) at idx (checked with badRowIndex first): take(X, idx). */
 export function takeRowsInto(out: Float64Array, X: Float64Array, c: number, idx: Float64Array, n: number): void {
+  // A plain loop: subarray() would make a view object per row, every step.
   for (let k = 0; k < n; k++) {
-    const s = idx[k] * c;
-    out.set(X.subarray(s, s + c), k * c);
+    const s = idx[k] * c, o = k * c;
+    for (let j = 0; j < c; j++) out[o + j] = X[s + j];
   }
 }
 
