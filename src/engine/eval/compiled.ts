@@ -90,7 +90,9 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
     if (sl.kind !== 'step') given.set(i, options.inputs?.get(i) ?? planValue(sl.value));
   });
   const values = runner.forward(given, options.step ?? 0);
-  const shape = (s: number): [number, number] => shapeOf(values[s]) as [number, number];
+  // Shapes made once per slot: shape() is also called on every run (checkInput).
+  const shapes: ([number, number] | undefined)[] = new Array(nSlots);
+  const shape = (s: number): [number, number] => (shapes[s] ??= shapeOf(values[s]) as [number, number]);
   const size = (s: number) => shape(s)[0] * shape(s)[1];
   if (values[loss] === undefined || size(loss) !== 1) {
     throw new PlanError(cellOf(plan, loss), 'GRAD', `the loss must be a scalar, it is ${values[loss] === undefined ? 'missing' : shapeText(values[loss])}`);
@@ -369,7 +371,8 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
   const inputSlot = (s: number) => plan.slots[s].kind !== 'step';
 
   function checkInput(slot: number, v: Value): void {
-    const [r, c] = shapeOf(v), [er, ec] = shape(slot);
+    const [er, ec] = shape(slot);
+    const r = typeof v === 'number' ? 1 : v.rows, c = typeof v === 'number' ? 1 : v.cols;
     if (r !== er || c !== ec) {
       throw new PlanError(cellOf(plan, slot), 'SHAPE', `is ${r}×${c}, the compiled plan was made for ${er}×${ec}: compile the plan again`);
     }
