@@ -83,11 +83,11 @@ export function matmulInto(
   if (ep.colsum !== null && !ep.colsumAcc) ep.colsum.fill(0, 0, n);
   const rows = ep.bias !== null || ep.relu || ep.mask !== null || ep.colsum !== null;
   if (orient === 'nt' && k <= 4 && !acc) {
-    ntShort(out, A, B, m, k, n, ep); // epilogue in its one sweep
+    if (!shortInWasm(out, A, B, m, k, n, true, ep)) ntShort(out, A, B, m, k, n, ep); // epilogue in its one sweep
     return;
   }
   if (orient === 'nn' && k <= 4 && !acc && ep.mask === null && ep.colsum === null) {
-    nnShort(out, A, B, m, k, n, ep.bias, ep.relu);
+    if (!shortInWasm(out, A, B, m, k, n, false, ep)) nnShort(out, A, B, m, k, n, ep.bias, ep.relu);
     return;
   }
   if (wasm !== null && m * k * n >= wasmMinWork && productInWasm(out, A, B, m, k, n, orient, acc)) {
@@ -96,6 +96,21 @@ export function matmulInto(
   else if (orient === 'tn') tn(out, A, B, m, k, n, acc);
   else nt(out, A, B, m, k, n, acc);
   if (rows) for (let i = 0; i < m; i++) epilogueRow(out, i, n, ep);
+}
+
+/**
+ * A short-k layer (nnShort / ntShort: the same padded sums and epilogue, the same bits) in
+ * WebAssembly SIMD, for results of at least wasmMinWork entries; false to run it in JS.
+ */
+function shortInWasm(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number, transposed: boolean, ep: Epilogue): boolean {
+  if (wasm === null || m * n < wasmMinWork) return false;
+  const T = scratchOf(4 * n);
+  if (transposed) for (let j = 0; j < n; j++) for (let p = 0; p < 4; p++) T[p * n + j] = p < k ? B[j * k + p] : 0;
+  else {
+    for (let q = 0; q < k * n; q++) T[q] = B[q];
+    T.fill(0, k * n, 4 * n);
+  }
+  return wasm.shortLayer(A, m, k, T, n, ep.bias, ep.relu, ep.mask, out, ep.colsum);
 }
 
 /** The product in WebAssembly, written into out (or added, through a kept scratch array); false if linear memory refused. */
