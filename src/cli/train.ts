@@ -113,7 +113,7 @@ export function trainCommand(argv: string[], io: TrainIo): number {
     const doc: Record<string, unknown> = { steps: done, seconds, loss: summary.loss, accuracy: summary.accuracy, curve: summary.curve };
     // Which program ran the steps (compiled plan, or the plan runner and why): benchmarks print it.
     const runner = session.runner();
-    if (runner) doc.engine = runner.reason ? { kind: runner.kind, reason: runner.reason } : { kind: runner.kind, compiles: runner.compiles };
+    if (runner) doc.engine = runner.reason ? { kind: runner.kind, reason: runner.reason } : { kind: runner.kind, compiles: runner.compiles, kernels: runner.kernels };
     if (error) doc.error = error;
     io.out(JSON.stringify(doc, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
   } else {

@@ -29,7 +29,7 @@ describe('gradsheet train', () => {
     expect(r.code).toBe(0);
     const d = JSON.parse(r.out);
     expect(Object.keys(d)).toEqual(['steps', 'seconds', 'loss', 'accuracy', 'curve', 'engine']);
-    expect(d.engine).toEqual({ kind: 'compiled', compiles: 1 }); // the compiled plan ran the steps (no fallback reason)
+    expect(d.engine).toEqual({ kind: 'compiled', compiles: 1, kernels: 'wasm' }); // the compiled plan ran the steps (no fallback reason)
     expect(d.steps).toBe(12);
     expect(typeof d.seconds).toBe('number');
     expect(Object.keys(d.loss)).toEqual(['L']);

@@ -26,6 +26,11 @@ export function setInplaceWasmThreshold(work: number): boolean {
   return wasm !== null;
 }
 
+/** Which kernels the compiled plans run: 'wasm' (WebAssembly SIMD for the larger products and layers) or 'js' (no SIMD here, or turned off). */
+export function inplaceKernels(): 'wasm' | 'js' {
+  return wasm !== null && wasmMinWork !== Infinity ? 'wasm' : 'js';
+}
+
 let scratch = new Float64Array(1024);
 /** Scratch results of accumulated WebAssembly products, one per result size (a program has a few). */
 const wasmOut = new Map<number, Float64Array>();

@@ -77,7 +77,7 @@ export class TrainHandler {
   private running = false;
   private runStart = { t: 0, step: 0 };
   private lastProgress = -Infinity;
-  /** At least progressMs, and long enough that refreshing the cells takes under a fifth of the time. */
+  /** At least progressMs, and long enough that refreshing the cells takes under a tenth of the training time (with the compiled plan a step is fast, and a progress message (syncing the cells, the state) is not). */
   private progressGap = 0;
   private sentCurve = new Map<string, number>();
   private readonly sliceMs: number;
@@ -188,6 +188,6 @@ export class TrainHandler {
       engine: s.runner(),
     });
     this.lastProgress = this.host.now();
-    this.progressGap = Math.max(this.progressMs, 4 * (this.lastProgress - t0));
+    this.progressGap = Math.max(this.progressMs, 9 * (this.lastProgress - t0));
   }
 }

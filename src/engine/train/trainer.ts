@@ -10,6 +10,7 @@
 // but its losses array once hyperparameters are steady.
 import type { Engine } from '../engine';
 import { compiledTrainProgram } from '../eval/compiled-train';
+import { inplaceKernels } from '../tensor/inplace';
 import { type PlainValue, type Plan, type PlanOptimizer, PlanError, createPlanRunner, fromPlainValue, upstreamSlots } from '../eval/plan';
 import type { Registry } from '../ops/define';
 import { OPTIMIZERS, type OptimizerRule, readHyper } from '../ops/training';
@@ -77,6 +78,8 @@ export interface TrainEngine {
   reason: string | null;
   /** How many times the plan was compiled (again when a shape changed mid-run). */
   compiles: number;
+  /** The compiled plan's kernels: WebAssembly SIMD, or plain JS where it is unavailable. */
+  kernels: 'wasm' | 'js';
 }
 
 export type StepResult = { ok: true; losses: number[] } | { ok: false; error: string };
@@ -141,7 +144,7 @@ export function createTrainer(
   const slotsOf = optimizers.map((o) => o.params.map((i) => params[i].slot));
   const losses = plan.optimizers.map((o) => o.loss);
   const keep = plan.optimizers.flatMap((o) => o.hyper);
-  const trainEngine: TrainEngine = { kind: 'compiled', reason: null, compiles: 0 };
+  const trainEngine: TrainEngine = { kind: 'compiled', reason: null, compiles: 0, kernels: inplaceKernels() };
   /** The compiled plan (learning shapes at `at`), or the plan runner with the reason it could not compile. */
   const link = (at: { inputs?: ReadonlyMap<number, Value>; step?: number }): TrainProgram => {
     if (options.program === 'plan') {

@@ -80,7 +80,7 @@ function probe(): (e: TrainEvent) => void {
   probeRuns.push(points);
   return (e) => {
     if (e.type !== 'progress' || !e.running) return;
-    points.push({ step: e.step, stepsPerSecond: e.stepsPerSecond, t: performance.now(), engine: e.engine?.kind ?? null });
+    points.push({ step: e.step, stepsPerSecond: e.stepsPerSecond, t: performance.now(), engine: e.engine ? `${e.engine.kind}/${e.engine.kernels}` : null });
     if (points.length > PROBE_POINTS) points.splice(0, points.length - PROBE_POINTS);
   };
 }

@@ -129,7 +129,7 @@ describe('what runs the steps', () => {
     const e = createEngine();
     e.load(tinyClassifier());
     const t = createTrainer(e);
-    expect(t.ok && t.trainer.engine).toEqual({ kind: 'compiled', reason: null, compiles: 1 });
+    expect(t.ok && t.trainer.engine).toEqual({ kind: 'compiled', reason: null, compiles: 1, kernels: 'wasm' });
     const p = trainer(e, 'plan');
     expect(p.engine.reason).toMatch(/plan runner/);
     expect(p.program.stats).toBeUndefined();
@@ -148,7 +148,7 @@ describe('what runs the steps', () => {
       expect(ra.ok && rb.ok).toBe(true);
       expect(ra).toEqual(rb);
     }
-    expect(a.engine).toEqual({ kind: 'compiled', reason: null, compiles: 4 });
+    expect(a.engine).toEqual({ kind: 'compiled', reason: null, compiles: 4, kernels: 'wasm' });
     expect(a.params[0].w.data[0]).toBe(b.params[0].w.data[0]);
   });
 });
