@@ -1,7 +1,11 @@
 // npm run bench:browser — the speed a user feels: in real Chromium, open a 1,000-cell sheet,
 // type a new value into its input and measure the script time until every dependent value
-// and gradient is on screen (target: one frame, ≤ 16 ms). A benchmark, never a test.
-// Needs Debian's chromium (/usr/bin/chromium or $CHROMIUM_PATH).
+// and gradient is on screen (target: one frame, ≤ 16 ms); scroll a 100,000-cell sheet; and
+// train the spiral 2-layer sheet of bench/train.ts in the app's training Worker (Run in the
+// training panel), steps per second next to `gradsheet train` on the same sheet in the same
+// run (issue 11: within 1.3×). A benchmark, never a test.
+// Needs Debian's chromium (/usr/bin/chromium or $CHROMIUM_PATH). `--training` runs only the training figure;
+// BENCH_CHROMIUM_FLAGS adds Chromium flags (e.g. --disable-renderer-backgrounding) for experiments.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +70,56 @@ async function measureScroll(page: import('playwright-core').Page, _cdp: unknown
   );
 }
 
+/**
+ * The spiral sheet trained in the app's Worker: a warm-up run, then `steps` more; the Worker's
+ * steps/s from the progress events of that run (window.__gradsheetTraining, src/ui/train/client.ts),
+ * against `gradsheet train` on the same sheet in this process, before and after.
+ */
+async function measureTraining(browser: import('playwright-core').Browser, url: string): Promise<void> {
+  const { spiralTrainingSheet, trainSpiralCli } = await import('./train');
+  const doc = await spiralTrainingSheet();
+  const steps = 4000, warm = 400;
+  const cli = () => {
+    trainSpiralCli(doc, warm); // warm the JIT as the Worker's warm-up run does
+    const r = trainSpiralCli(doc, steps);
+    return { perSec: steps / r.seconds, engine: r.engine?.kind ?? '?' };
+  };
+  const cliBefore = cli();
+  const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  await page.goto(`${url}#sheet=${LZString.compressToEncodedURIComponent(writeSheet(doc))}`);
+  const panel = page.getByRole('region', { name: 'Training' });
+  await panel.waitFor({ state: 'visible', timeout: 60_000 });
+  const runTo = async (n: number, total: number) => {
+    await panel.getByLabel('Steps to run').fill(String(n));
+    await panel.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.waitForFunction((t) => new RegExp(`step ${t}\\b`).test(document.querySelector('[aria-label="Steps taken"]')?.textContent ?? ''), total, { timeout: 600_000 });
+  };
+  await runTo(warm, warm);
+  // The page's own script time during the run (applying progress: the grid, the plots), which
+  // competes with the Worker for this machine's two cores.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const scriptSec = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m: { name: string }) => m.name === 'ScriptDuration')?.value ?? 0) as number;
+  const s0 = await scriptSec(), w0 = performance.now();
+  await runTo(steps, warm + steps);
+  const mainShare = (await scriptSec() - s0) / ((performance.now() - w0) / 1000);
+  const runs = await page.evaluate(() => (globalThis as unknown as { __gradsheetTraining: { runs(): { step: number; stepsPerSecond: number; t: number; engine: string | null }[][] } }).__gradsheetTraining.runs());
+  const pts = runs.flat().filter((p) => p.step > warm);
+  await page.close();
+  const cliAfter = cli();
+  if (pts.length < 2) throw new Error(`too few progress events from the Worker (${pts.length})`);
+  const first = pts[0], last = pts[pts.length - 1];
+  const worker = ((last.step - first.step) / (last.t - first.t)) * 1000;
+  const cliPerSec = (cliBefore.perSec + cliAfter.perSec) / 2;
+  const ratio = cliPerSec / worker;
+  console.log(
+    `spiral 2-layer sheet (300×2→100→3), ${steps} steps in the app's training Worker (engine: ${last.engine}): ${worker.toFixed(0)} steps/s ` +
+      `between progress events (the Worker's own figure ${last.stepsPerSecond.toFixed(0)} steps/s); gradsheet train on the same sheet ` +
+      `${cliPerSec.toFixed(0)} steps/s (engine: ${cliBefore.engine}; ${cliBefore.perSec.toFixed(0)} before, ${cliAfter.perSec.toFixed(0)} after the browser run); ` +
+      `CLI/Worker ${ratio.toFixed(2)}×, target ≤ 1.3× ${ratio <= 1.3 ? '✓' : '✗'}; the page's main thread ran script ${(100 * mainShare).toFixed(0)}% of the run's wall time`,
+  );
+}
+
 async function main(): Promise<void> {
   // The production build, as deployed (the dev server adds Solid's dev checks and HMR).
   const outDir = resolve(root, 'dist');
@@ -75,9 +129,11 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${addr.port}/`;
   const browser = await chromium.launch({
     executablePath: exe,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...(process.env.BENCH_CHROMIUM_FLAGS ?? '').split(' ').filter(Boolean)],
   });
   try {
+    await measureTraining(browser, url);
+    if (process.argv.includes('--training')) return;
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
     await page.goto(`${url}#sheet=${LZString.compressToEncodedURIComponent(sheet())}`);
     await page.getByRole('grid').waitFor();

@@ -248,7 +248,7 @@ async function main(): Promise<void> {
     console.log(`| ${r.workload} | ${fmt(r.ours)} | ${r.peer?.name ?? '–'} | ${r.peer ? fmt(r.peer.ms) : '–'} | ${ratio} | ${target}${r.target && r.note ? '; ' + r.note : ''} |`);
   }
   benchGemm({ quick, withPeers });
-  for (const r of (await benchTraining({ quick, peers: withPeers })).rows) console.log(`\n${r.workload}\n  ours:  ${r.ours}\n  peers: ${r.peer}\n  ratio: ${r.ratio}\n  floor: ${r.floor}`);
+  for (const r of (await benchTraining({ quick, peers: withPeers })).rows) console.log(`\n${r.workload}\n  ours:  ${r.ours}\n  peers: ${r.peer}\n  ratio: ${r.ratio}${r.floor ? `\n  floor: ${r.floor}` : ""}`);
   await benchCompiled({ quick, withPeers });
   console.log(`\nnode ${process.version}, ${new Date().toISOString()}`);
 }

@@ -10,7 +10,7 @@ import { createTrainSession } from '../engine/train/session';
 
 export const TRAIN_USAGE = `usage: gradsheet train SHEET.json [--steps N] [--out FILE] [--json]
   train headless (default 1000 steps); --out saves the trained sheet, --json prints
-  {"steps", "seconds", "loss", "accuracy", "curve"}; exit 1 when there is no optimizer or a loss is not finite`;
+  {"steps", "seconds", "loss", "accuracy", "curve", "engine"}; exit 1 when there is no optimizer or a loss is not finite`;
 
 export interface TrainIo {
   out: (s: string) => void;
@@ -111,6 +111,9 @@ export function trainCommand(argv: string[], io: TrainIo): number {
   }
   if (args.json) {
     const doc: Record<string, unknown> = { steps: done, seconds, loss: summary.loss, accuracy: summary.accuracy, curve: summary.curve };
+    // Which program ran the steps (compiled plan, or the plan runner and why): benchmarks print it.
+    const runner = session.runner();
+    if (runner) doc.engine = runner.reason ? { kind: runner.kind, reason: runner.reason } : { kind: runner.kind, compiles: runner.compiles, kernels: runner.kernels };
     if (error) doc.error = error;
     io.out(JSON.stringify(doc, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
   } else {

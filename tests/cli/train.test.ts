@@ -22,13 +22,14 @@ function file(name: string, body: unknown): string {
 }
 
 describe('gradsheet train', () => {
-  it('--json prints {steps, seconds, loss, accuracy, curve} keyed by cell names; --out saves a sheet eval opens as it is', async () => {
+  it('--json prints {steps, seconds, loss, accuracy, curve, engine} keyed by cell names; --out saves a sheet eval opens as it is', async () => {
     const sheet = file('tiny.json', tinyClassifier());
     const out = join(dir, 'trained.json');
     const r = (await cli('train', sheet, '--steps', '12', '--out', out, '--json'));
     expect(r.code).toBe(0);
     const d = JSON.parse(r.out);
-    expect(Object.keys(d)).toEqual(['steps', 'seconds', 'loss', 'accuracy', 'curve']);
+    expect(Object.keys(d)).toEqual(['steps', 'seconds', 'loss', 'accuracy', 'curve', 'engine']);
+    expect(d.engine).toEqual({ kind: 'compiled', compiles: 1, kernels: 'wasm' }); // the compiled plan ran the steps (no fallback reason)
     expect(d.steps).toBe(12);
     expect(typeof d.seconds).toBe('number');
     expect(Object.keys(d.loss)).toEqual(['L']);

@@ -4,9 +4,10 @@
 // whether it adds into its output (`acc`: gradient accumulation, forks sum), small attributes
 // (shapes, strides, the elementwise function) and the plan steps it implements.
 import type { OpContext, OpDef } from '../ops/define';
+import { batchWriter } from '../ops/training';
 import {
-  type Bin, type Epilogue, type Orient, type Un, binaryInto, crossEntropyBackInto, crossEntropyInto, matmulInto,
-  softmaxBackInto, softmaxInto, spreadInto, sumInto, transposeInto, unaryBackInto, unaryInto,
+  type Bin, type Epilogue, type Orient, type Un, badRowIndex, binaryInto, crossEntropyBackInto, crossEntropyInto, matmulInto,
+  scatterRowsInto, softmaxBackInto, softmaxInto, spreadInto, sumInto, takeRowsInto, transposeInto, unaryBackInto, unaryInto,
 } from '../tensor/inplace';
 import { Matrix, OpError, type Value, shapeOf, shapeText } from '../tensor/value';
 import { PlanError } from './plan';
@@ -14,6 +15,7 @@ import { PlanError } from './plan';
 export type KernelName =
   | 'matmul' | 'binary' | 'unary' | 'unary_back' | 'sum' | 'spread' | 'transpose'
   | 'softmax' | 'softmax_back' | 'cross_entropy' | 'cross_entropy_back' | 'stack' | 'pick'
+  | 'take' | 'scatter_rows' | 'minibatch' | 'step' | 'scalar' | 'scalar_vjp'
   | 'op' | 'vjp';
 
 export interface KernelCall {
@@ -125,6 +127,45 @@ export function bindCall(c: KernelCall, env: BindEnv): () => void {
       const G = r(0), at = A(c, 'index');
       return acc ? () => { out[0] += G[at]; } : () => { out[0] = G[at]; };
     }
+    case 'take':
+    case 'scatter_rows': {
+      // reads [X or G, idx]; attrs r×c: the matrix the indices point into (X, or the adjoint's shape), n indices.
+      const X = r(0), I = r(1), rows = A(c, 'r'), cols = A(c, 'c'), n = A(c, 'n');
+      const check = () => {
+        const bad = badRowIndex(I, n, rows);
+        if (bad >= 0) throw new PlanError(c.cell, 'ARG', `take: index ${I[bad]} (entry ${bad + 1} of idx) is not a row of a ${rows}×${cols} matrix (whole numbers 0…${rows - 1})`);
+      };
+      if (c.kernel === 'take') return () => { check(); takeRowsInto(out, X, cols, I, n); };
+      return () => { check(); scatterRowsInto(out, acc, X, cols, I, n); };
+    }
+    case 'minibatch': {
+      // N, size and seed are constants of the formula: the indices come from one permutation per
+      // epoch drawn in place. Were they ever other numbers, the op's own forward runs instead.
+      const N = r(0), S = r(1), Z = r(2), n = N[0], size = S[0], seed = Z[0];
+      const write = batchWriter(n, size, seed);
+      const generic = bindGenericForward({ ...c, kernel: 'op', attrs: { op: 'minibatch' } }, env);
+      return () => {
+        if (N[0] !== n || S[0] !== size || Z[0] !== seed) generic();
+        else write(out, env.ctx.step ?? 0);
+      };
+    }
+    case 'step':
+      return () => { out[0] = env.ctx.step ?? 0; };
+    case 'scalar': {
+      // An op's own scalar function on 1×1 operands (the plan runner's scalar path).
+      const f = env.ops(c.attrs.op as string).scalar!, X = r(0), Y = c.reads.length > 1 ? r(1) : null;
+      return Y ? () => { out[0] = f(X[0], Y[0]); } : () => { out[0] = f(X[0], 0); };
+    }
+    case 'scalar_vjp': {
+      // reads [g, ...args (one or two), out], all 1×1: the op's scalar VJP for argument `input`.
+      const sv = env.ops(c.attrs.op as string).scalarVjp![A(c, 'input')]!;
+      const G = r(0), X = r(1), two = c.reads.length > 3, Y = r(two ? 2 : 1), O = r(c.reads.length - 1);
+      return () => {
+        const v = sv(G[0], X[0], two ? Y[0] : 0, O[0]);
+        if (acc) out[0] += v;
+        else out[0] = v;
+      };
+    }
     case 'op':
       return bindGenericForward(c, env);
     case 'vjp':
@@ -220,6 +261,8 @@ export function describeCall(c: KernelCall, info: readonly BufferInfo[], stepOps
       case 'sum': return a.div === 1 ? `sum${a.axis === -1 ? '' : `_axis${a.axis}`}` : `mean${a.axis === -1 ? '' : `_axis${a.axis}`}`;
       case 'spread': return `spread×${Number(a.scale).toPrecision(6)}`;
       case 'pick': return `pick[${a.index}]`;
+      case 'scalar': return `${a.op}`;
+      case 'scalar_vjp': return `${a.op}.vjp[${a.input}]`;
       case 'op': return `${a.op} (generic, allocates)`;
       case 'vjp': return `${a.op}.vjp[${a.input}] (generic, allocates)`;
       default: return c.kernel;

@@ -21,9 +21,9 @@
 // forward to learn the shapes, then linear in the number of steps. `run` throws a PlanError
 // saying so when an input it is given has another shape.
 import type { Registry } from '../ops/define';
-import { type Value, shapeOf, shapeText } from '../tensor/value';
+import { Matrix, type Value, normalize, shapeOf, shapeText } from '../tensor/value';
 import { type BindEnv, type BufferInfo, type KernelCall, bindCall, describeCall } from './compiled-calls';
-import { type Plan, PlanError, createPlanRunner, upstreamSlots } from './plan';
+import { type PlainValue, type Plan, PlanError, createPlanRunner, fromPlainValue, upstreamSlots } from './plan';
 
 export type { BufferInfo, KernelCall } from './compiled-calls';
 
@@ -36,6 +36,14 @@ export interface CompileOptions {
   keep?: readonly number[];
   /** The step count that step() / minibatch() read during the shape-learning forward pass. */
   step?: number;
+  /** Input values for the shape-learning pass (the current parameters when compiling again mid-run); the plan's own otherwise. */
+  inputs?: ReadonlyMap<number, Value>;
+  /**
+   * Data inputs (neither wanted nor given in `inputs`) are read in place from the plan's own
+   * arrays instead of copied: a trainer over 8,000 MNIST digits holds them once, not twice.
+   * Their buffers are then not writable through input()/setInput().
+   */
+  shareData?: boolean;
 }
 
 export interface CompiledProgram {
@@ -49,6 +57,8 @@ export interface CompiledProgram {
   readonly stats: { generic: number };
   /** The buffer of an input or constant slot, to overwrite in place between runs. */
   input(slot: number): Float64Array;
+  /** Throws the PlanError setInput would (a value of another shape than compiled for). */
+  checkInput(slot: number, v: Value): void;
   /** Copy a value into an input slot, checking its shape. */
   setInput(slot: number, v: Value): void;
   /** The slot's value buffer after forward; null for a slot the program does not compute (fused away, or not needed). */
@@ -56,6 +66,8 @@ export interface CompiledProgram {
   /** ∂loss/∂slot for a wanted slot after backward (zeros where no gradient flows). */
   grad(slot: number): Float64Array;
   shape(slot: number): readonly [number, number];
+  /** A buffer's contents by id (buffers[id]): what a step-through shows between calls. Read, never write. */
+  buffer(id: number): Float64Array;
   /** Forward with these inputs copied in first (shapes checked before anything runs); returns the loss. */
   forward(inputs?: ReadonlyMap<number, Value>, step?: number): number;
   backward(): void;
@@ -72,8 +84,15 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
   const nSlots = plan.slots.length;
   // Shapes (and starting values) from one generic forward pass.
   const runner = createPlanRunner(plan, registry);
-  const values = (runner.forward as (i?: ReadonlyMap<number, Value>, s?: number) => Value[])(undefined, options.step ?? 0);
-  const shape = (s: number): [number, number] => shapeOf(values[s]) as [number, number];
+  // Every input read from the plan without a copy (ops never write their arguments).
+  const given = new Map<number, Value>();
+  plan.slots.forEach((sl, i) => {
+    if (sl.kind !== 'step') given.set(i, options.inputs?.get(i) ?? planValue(sl.value));
+  });
+  const values = runner.forward(given, options.step ?? 0);
+  // Shapes made once per slot: shape() is also called on every run (checkInput).
+  const shapes: ([number, number] | undefined)[] = new Array(nSlots);
+  const shape = (s: number): [number, number] => (shapes[s] ??= shapeOf(values[s]) as [number, number]);
   const size = (s: number) => shape(s)[0] * shape(s)[1];
   if (values[loss] === undefined || size(loss) !== 1) {
     throw new PlanError(cellOf(plan, loss), 'GRAD', `the loss must be a scalar, it is ${values[loss] === undefined ? 'missing' : shapeText(values[loss])}`);
@@ -106,7 +125,20 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
     return id;
   };
   const valueBuf = new Int32Array(nSlots).fill(-1);
+  const fromPlan = new Set<number>(); // slots whose buffer is the plan's own array
+  const shareable = (s: number): boolean => {
+    const sl = plan.slots[s];
+    return options.shareData === true && sl.kind === 'input' && sl.role !== 'param' && !wanted.includes(s) && !options.inputs?.has(s)
+      && typeof sl.value !== 'number' && sl.value.data instanceof Float64Array && sl.value.data.length === size(s) && size(s) > 1;
+  };
   const valueOf = (s: number): number => {
+    if (valueBuf[s] < 0 && shareable(s)) {
+      const [r, c] = shape(s);
+      valueBuf[s] = buffers.length;
+      buffers.push({ id: valueBuf[s], name: `v${s}`, role: 'value', slots: [s], rows: r, cols: c });
+      bufs.push((plan.slots[s] as { value: { data: Float64Array } }).value.data);
+      fromPlan.add(s);
+    }
     if (valueBuf[s] < 0) {
       const [r, c] = shape(s);
       valueBuf[s] = newBuffer(`v${s}`, 'value', s, r, c);
@@ -128,6 +160,11 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
   const fused = new Set<number>(); // steps folded into an earlier call
   const constNumber = (s: number): number | null => (isConst(s) && size(s) === 1 ? (values[s] as number) : null);
   const isMatrix = (s: number) => size(s) !== 1;
+  /** One or two 1×1 operands and an op with a scalar function: the plan runner's scalar path, no allocation. */
+  const scalarOp = (k: number): boolean => {
+    const st = plan.steps[k];
+    return opDef(st.op)?.scalar !== undefined && st.args.length >= 1 && st.args.length <= 2 && size(st.out) === 1 && st.args.every((x) => size(x) === 1);
+  };
   const onlyUser = (s: number, k: number): number | null => {
     if (uses[s] !== 1) return null;
     for (const j of steps) if (j > k && plan.steps[j].args.includes(s)) return j;
@@ -202,8 +239,23 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
       case 'stack':
         emit('stack', a.map(valueOf), {});
         continue;
+      case 'take':
+      case 'scatter_rows': {
+        // take(X, idx): n rows of X; scatter_rows(x, idx, like): x's rows added into zeros shaped like `like`.
+        const [r, c] = st.op === 'take' ? shape(a[0]) : shape(out);
+        emit(st.op, [valueOf(a[0]), valueOf(a[1])], { r, c, n: size(a[1]) });
+        continue;
+      }
+      case 'minibatch':
+        if (a.length !== 3 || a.some((x) => size(x) !== 1)) break;
+        emit('minibatch', a.map(valueOf), {});
+        continue;
+      case 'step':
+        emit('step', [], {});
+        continue;
     }
-    emit('op', a.map(valueOf), { op: st.op });
+    if (scalarOp(k)) emit('scalar', a.map(valueOf), { op: st.op });
+    else emit('op', a.map(valueOf), { op: st.op });
   }
   for (const s of [loss, ...keep, ...wanted]) valueOf(s);
 
@@ -299,6 +351,9 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
         const call = forwardCalls.find((c) => c.steps[0] === k)!;
         emit(j, 'cross_entropy_back', [g, call.writes[1], valueOf(a[1])], { n: Number(call.attrs.n), k: Number(call.attrs.k), index: call.attrs.index });
       } else if (op === 'stack') emit(j, 'pick', [g], { index: j });
+      else if (op === 'take' && j === 0) emit(j, 'scatter_rows', [g, valueOf(a[1])], { r: shape(s)[0], c: shape(s)[1], n: size(a[1]) });
+      else if (op === 'scatter_rows' && j === 0) emit(j, 'take', [g, valueOf(a[1])], { r: shape(out)[0], c: shape(out)[1], n: size(a[1]) });
+      else if (scalarOp(k) && opDef(op).scalarVjp?.[j]) emit(j, 'scalar_vjp', [g, ...a.map(valueOf), valueOf(out)], { op, input: j });
       else {
         const vjp = opDef(op)?.vjp?.[j];
         if (vjp) generic(j);
@@ -315,12 +370,17 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
   const bwd = backwardCalls.map((c) => bindCall(c, env));
   const inputSlot = (s: number) => plan.slots[s].kind !== 'step';
 
-  function setInput(slot: number, v: Value): void {
-    if (!inputSlot(slot) || valueBuf[slot] < 0) throw new Error(`slot ${slot} is not an input of this compiled plan`);
-    const [r, c] = shapeOf(v), [er, ec] = shape(slot);
+  function checkInput(slot: number, v: Value): void {
+    const [er, ec] = shape(slot);
+    const r = typeof v === 'number' ? 1 : v.rows, c = typeof v === 'number' ? 1 : v.cols;
     if (r !== er || c !== ec) {
       throw new PlanError(cellOf(plan, slot), 'SHAPE', `is ${r}×${c}, the compiled plan was made for ${er}×${ec}: compile the plan again`);
     }
+  }
+
+  function setInput(slot: number, v: Value): void {
+    if (!inputSlot(slot) || valueBuf[slot] < 0 || fromPlan.has(slot)) throw new Error(`slot ${slot} is not a writable input of this compiled plan`);
+    checkInput(slot, v);
     const buf = bufs[valueBuf[slot]];
     if (typeof v === 'number') buf[0] = v;
     else buf.set(v.data);
@@ -329,10 +389,7 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
   function forward(inputs?: ReadonlyMap<number, Value>, step = 0): number {
     if (inputs) {
       // Every shape first, so a mismatch leaves the buffers as they were.
-      for (const [s, v] of inputs) {
-        const [r, c] = shapeOf(v), [er, ec] = shape(s);
-        if (r !== er || c !== ec) throw new PlanError(cellOf(plan, s), 'SHAPE', `is ${r}×${c}, the compiled plan was made for ${er}×${ec}: compile the plan again`);
-      }
+      for (const [s, v] of inputs) checkInput(s, v);
       for (const [s, v] of inputs) setInput(s, v);
     }
     env.ctx.step = step;
@@ -347,16 +404,18 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
   return {
     plan, loss, wanted, buffers, forwardCalls, backwardCalls, stats,
     input(slot) {
-      if (!inputSlot(slot) || valueBuf[slot] < 0) throw new Error(`slot ${slot} is not an input of this compiled plan`);
+      if (!inputSlot(slot) || valueBuf[slot] < 0 || fromPlan.has(slot)) throw new Error(`slot ${slot} is not a writable input of this compiled plan`);
       return bufs[valueBuf[slot]];
     },
     setInput,
+    checkInput,
     value: (slot) => (valueBuf[slot] >= 0 ? bufs[valueBuf[slot]] : null),
     grad(slot) {
       if (gradBuf[slot] < 0) throw new Error(`slot ${slot} is not a wanted slot of this compiled plan`);
       return bufs[gradBuf[slot]];
     },
     shape: (slot) => shape(slot),
+    buffer: (id) => bufs[id],
     forward,
     backward,
     run(inputs, step) {
@@ -369,6 +428,12 @@ export function compilePlan(plan: Plan, registry: Registry, options: CompileOpti
       return ['forward:', ...forwardCalls.map(line), 'backward:', ...backwardCalls.map(line)].join('\n');
     },
   };
+}
+
+/** A plan's value as a Value over the same array (no copy): for reading only. */
+function planValue(v: PlainValue): Value {
+  if (typeof v === 'number') return v;
+  return v.data instanceof Float64Array ? normalize(new Matrix(v.rows, v.cols, v.data)) : fromPlainValue(v);
 }
 
 const touches = (c: KernelCall, buf: number) => c.writes.includes(buf) || c.reads.includes(buf);

@@ -99,8 +99,12 @@ export function readHyper(op: string, args: readonly Value[]): number[] {
 
 /** The seeded permutation of 0…n−1 for one epoch (Fisher–Yates over the shared mulberry32 stream). */
 export function epochPermutation(n: number, seed: number, epoch: number): Int32Array {
+  return epochPermutationInto(new Int32Array(n), n, seed, epoch);
+}
+
+/** epochPermutation written into p (length ≥ n): a compiled step redraws it once per epoch without allocating an array. */
+export function epochPermutationInto(p: Int32Array, n: number, seed: number, epoch: number): Int32Array {
   const rng = makeRng((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0);
-  const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rng.rand() * (i + 1));
@@ -109,6 +113,26 @@ export function epochPermutation(n: number, seed: number, epoch: number): Int32A
     p[j] = t;
   }
   return p;
+}
+
+/**
+ * minibatch(n, size, seed) for a compiled step: writes step's indices into out (size entries),
+ * redrawing the epoch's permutation in place when the epoch changes: nothing allocated per step.
+ * The same indices as batchIndices.
+ */
+export function batchWriter(n: number, size: number, seed: number): (out: Float64Array, step: number) => void {
+  const per = Math.floor(n / size);
+  const perm = new Int32Array(n);
+  let drawn = -1;
+  return (out, step) => {
+    const epoch = Math.floor(step / per);
+    if (epoch !== drawn) {
+      epochPermutationInto(perm, n, seed, epoch);
+      drawn = epoch;
+    }
+    const start = (step % per) * size;
+    for (let i = 0; i < size; i++) out[i] = perm[start + i];
+  };
 }
 
 /** The last permutation drawn (a run asks for the same epoch ⌊N/size⌋ times in a row). */

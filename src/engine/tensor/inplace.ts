@@ -26,6 +26,11 @@ export function setInplaceWasmThreshold(work: number): boolean {
   return wasm !== null;
 }
 
+/** Which kernels the compiled plans run: 'wasm' (WebAssembly SIMD for the larger products and layers) or 'js' (no SIMD here, or turned off). */
+export function inplaceKernels(): 'wasm' | 'js' {
+  return wasm !== null && wasmMinWork !== Infinity ? 'wasm' : 'js';
+}
+
 let scratch = new Float64Array(1024);
 /** Scratch results of accumulated WebAssembly products, one per result size (a program has a few). */
 const wasmOut = new Map<number, Float64Array>();
@@ -83,11 +88,11 @@ export function matmulInto(
   if (ep.colsum !== null && !ep.colsumAcc) ep.colsum.fill(0, 0, n);
   const rows = ep.bias !== null || ep.relu || ep.mask !== null || ep.colsum !== null;
   if (orient === 'nt' && k <= 4 && !acc) {
-    ntShort(out, A, B, m, k, n, ep); // epilogue in its one sweep
+    if (!shortInWasm(out, A, B, m, k, n, true, ep)) ntShort(out, A, B, m, k, n, ep); // epilogue in its one sweep
     return;
   }
   if (orient === 'nn' && k <= 4 && !acc && ep.mask === null && ep.colsum === null) {
-    nnShort(out, A, B, m, k, n, ep.bias, ep.relu);
+    if (!shortInWasm(out, A, B, m, k, n, false, ep)) nnShort(out, A, B, m, k, n, ep.bias, ep.relu);
     return;
   }
   if (wasm !== null && m * k * n >= wasmMinWork && productInWasm(out, A, B, m, k, n, orient, acc)) {
@@ -96,6 +101,21 @@ export function matmulInto(
   else if (orient === 'tn') tn(out, A, B, m, k, n, acc);
   else nt(out, A, B, m, k, n, acc);
   if (rows) for (let i = 0; i < m; i++) epilogueRow(out, i, n, ep);
+}
+
+/**
+ * A short-k layer (nnShort / ntShort: the same padded sums and epilogue, the same bits) in
+ * WebAssembly SIMD, for results of at least wasmMinWork entries; false to run it in JS.
+ */
+function shortInWasm(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number, transposed: boolean, ep: Epilogue): boolean {
+  if (wasm === null || m * n < wasmMinWork) return false;
+  const T = scratchOf(4 * n);
+  if (transposed) for (let j = 0; j < n; j++) for (let p = 0; p < 4; p++) T[p * n + j] = p < k ? B[j * k + p] : 0;
+  else {
+    for (let q = 0; q < k * n; q++) T[q] = B[q];
+    T.fill(0, k * n, 4 * n);
+  }
+  return wasm.shortLayer(A, m, k, T, n, ep.bias, ep.relu, ep.mask, out, ep.colsum);
 }
 
 /** The product in WebAssembly, written into out (or added, through a kept scratch array); false if linear memory refused. */
@@ -114,6 +134,14 @@ function productInWasm(out: Float64Array, A: Float64Array, B: Float64Array, m: n
 
 /** out = relu?((A·B) + bias?) with k ≤ 4 (a first layer over 2-D points), B padded to 4 rows, in one sweep. */
 function nnShort(out: Float64Array, A: Float64Array, B: Float64Array, m: number, k: number, n: number, bias: Float64Array | null, relu: boolean): void {
+  if (k === 2 && bias !== null && relu) {
+    // The spiral's first layer (2-D points): two products per entry, not four with zero padding.
+    for (let i = 0; i < m; i++) {
+      const co = i * n, a0 = A[2 * i], a1 = A[2 * i + 1];
+      for (let j = 0; j < n; j++) out[co + j] = Math.max(a0 * B[j] + a1 * B[n + j] + bias[j], 0);
+    }
+    return;
+  }
   const T = scratchOf(4 * n);
   T.set(B.subarray(0, k * n));
   T.fill(0, k * n, 4 * n);
@@ -526,5 +554,39 @@ export function crossEntropyBackInto(out: Float64Array, acc: boolean, g: number,
         else out[o + j] = v;
       }
     }
+  }
+}
+
+/**
+ * The first entry of idx (n entries) that is not a row of an r-row matrix (a whole number
+ * 0…r−1), or −1: take and its adjoint check every index before they write anything.
+ */
+export function badRowIndex(idx: Float64Array, n: number, r: number): number {
+  for (let k = 0; k < n; k++) {
+    const i = idx[k];
+    if (!(i >= 0 && i < r && Math.floor(i) === i)) return k;
+  }
+  return -1;
+}
+
+/** out (n×c) = the rows of X (r×c) at idx (checked with badRowIndex first): take(X, idx). */
+export function takeRowsInto(out: Float64Array, X: Float64Array, c: number, idx: Float64Array, n: number): void {
+  // A plain loop: subarray() would make a view object per row, every step.
+  for (let k = 0; k < n; k++) {
+    const s = idx[k] * c, o = k * c;
+    for (let j = 0; j < c; j++) out[o + j] = X[s + j];
+  }
+}
+
+/**
+ * out (r×c) (+)= row k of G (n×c) added into row idx[k], repeats adding (take's adjoint,
+ * scatter_rows). Without `acc` out is zeroed first; with it the rows add straight into what
+ * is there (the plan runner sums the scatter first, then adds it: the order differs there).
+ */
+export function scatterRowsInto(out: Float64Array, acc: boolean, G: Float64Array, c: number, idx: Float64Array, n: number): void {
+  if (!acc) out.fill(0);
+  for (let k = 0; k < n; k++) {
+    const o = idx[k] * c, s = k * c;
+    for (let j = 0; j < c; j++) out[o + j] += G[s + j];
   }
 }

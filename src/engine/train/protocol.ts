@@ -21,6 +21,7 @@ import type { SheetDoc } from '../sheet/document';
 import { type PlainValue, toPlainValue } from '../eval/plan';
 import { createTrainSession, type TrainSession } from './session';
 import { trainStateToJson } from './state';
+import type { TrainEngine } from './trainer';
 
 export type TrainRequest =
   | { type: 'start'; doc?: SheetDoc; steps: number }
@@ -45,6 +46,8 @@ export interface TrainProgress {
   params: Record<string, PlainValue>;
   /** The sheet's `train` field (state.ts), or null when untrained. */
   train: Record<string, unknown> | null;
+  /** What runs the steps (the compiled plan, or the plan runner and why), as `gradsheet train --json` says; null when the sheet cannot train. */
+  engine: TrainEngine | null;
 }
 
 export type TrainEvent =
@@ -74,7 +77,7 @@ export class TrainHandler {
   private running = false;
   private runStart = { t: 0, step: 0 };
   private lastProgress = -Infinity;
-  /** At least progressMs, and long enough that refreshing the cells takes under a fifth of the time. */
+  /** At least progressMs, and long enough that refreshing the cells takes under a tenth of the training time (with the compiled plan a step is fast, and a progress message (syncing the cells, the state) is not). */
   private progressGap = 0;
   private sentCurve = new Map<string, number>();
   private readonly sliceMs: number;
@@ -182,8 +185,9 @@ export class TrainHandler {
       curve,
       params,
       train: trainStateToJson(s.engine.trainState()) ?? null,
+      engine: s.runner(),
     });
     this.lastProgress = this.host.now();
-    this.progressGap = Math.max(this.progressMs, 4 * (this.lastProgress - t0));
+    this.progressGap = Math.max(this.progressMs, 9 * (this.lastProgress - t0));
   }
 }

@@ -6,7 +6,7 @@ import type { Registry } from '../ops/define';
 import type { SheetDoc } from '../sheet/document';
 import { type Value, isScalarLike, toScalar } from '../tensor/value';
 import { emptyTrainState } from './state';
-import { type Trainer, createTrainer } from './trainer';
+import { type TrainEngine, type Trainer, createTrainer } from './trainer';
 
 export interface TrainSummary {
   /** step(): training steps taken. */
@@ -39,6 +39,8 @@ export interface TrainSession {
   summary(): TrainSummary;
   /** Why the sheet cannot train, or null. */
   problem(): string | null;
+  /** What runs the steps: the compiled plan, or the plan runner and why (null when the sheet cannot train). */
+  runner(): TrainEngine | null;
 }
 
 export function createTrainSession(doc: SheetDoc, registry?: Registry): TrainSession {
@@ -142,6 +144,10 @@ export function createTrainSession(doc: SheetDoc, registry?: Registry): TrainSes
     problem() {
       ensure();
       return problem;
+    },
+    runner() {
+      const e = ensure()?.engine;
+      return e ? { ...e } : null;
     },
   };
 }

@@ -3,10 +3,15 @@
 //   (1) cells that read step() take this step's value (forward is given the count),
 //   (2) forward, (3) every optimizer's gradients, before any parameter changes,
 //   (4) every optimizer updates its parameters, (5) step() grows by 1.
-// TrainProgram is the seam a compiled plan (issue 11: preallocated WASM kernels) replaces:
-// forward/loss/grad/hyper over numbered slots; the optimizers' arithmetic stays here.
+// TrainProgram is the seam between the loop and what runs the plan: the compiled plan
+// (eval/compiled-train.ts: buffers allocated once, fused WASM kernels) whenever it compiles,
+// else the plan runner (allocating per step), with the reason kept on the trainer. The
+// optimizers' arithmetic stays here, over arrays kept between steps: a step allocates nothing
+// but its losses array once hyperparameters are steady.
 import type { Engine } from '../engine';
-import { type PlainValue, type Plan, type PlanOptimizer, createPlanRunner, fromPlainValue, upstreamSlots } from '../eval/plan';
+import { compiledTrainProgram } from '../eval/compiled-train';
+import { inplaceKernels } from '../tensor/inplace';
+import { type PlainValue, type Plan, type PlanOptimizer, PlanError, createPlanRunner, fromPlainValue, upstreamSlots } from '../eval/plan';
 import type { Registry } from '../ops/define';
 import { OPTIMIZERS, type OptimizerRule, readHyper } from '../ops/training';
 import { Matrix, OpError, type Value, normalize, shapeText } from '../tensor/value';
@@ -21,6 +26,10 @@ export interface TrainProgram {
   value(slot: number): Value;
   /** ∂loss/∂slot for each of `slots` after forward (undefined where no gradient flows). */
   grad(loss: number, slots: readonly number[]): (Value | undefined)[];
+  /** A compiled program's calls that went through an op's allocating forward or VJP (absent for the plan runner). */
+  readonly stats?: { readonly generic: number };
+  /** A compiled program's calls, one line each. */
+  describe?(): string;
 }
 
 /** The plan runner as a TrainProgram: every input converted once, ops from the registry. */
@@ -57,12 +66,28 @@ interface BoundOptimizer extends PlanOptimizer {
   label: string;
   /** Indices into params. */
   params: number[];
+  /** The hyperparameters last read (raw values) and checked (h), and per parameter the state arrays h uses: redone only when a value changes. */
+  raw: Value[];
+  h: number[] | null;
+  arrays: Float64Array[][];
+}
+
+/** What runs the plan: the compiled plan, or the plan runner when compiling failed (reason says why). */
+export interface TrainEngine {
+  kind: 'compiled' | 'plan';
+  reason: string | null;
+  /** How many times the plan was compiled (again when a shape changed mid-run). */
+  compiles: number;
+  /** The compiled plan's kernels: WebAssembly SIMD, or plain JS where it is unavailable. */
+  kernels: 'wasm' | 'js';
 }
 
 export type StepResult = { ok: true; losses: number[] } | { ok: false; error: string };
 
 export interface Trainer {
   readonly program: TrainProgram;
+  /** Which program runs the steps, and why not the compiled one when it is the plan runner. */
+  readonly engine: TrainEngine;
   readonly params: readonly TrainParam[];
   readonly optimizers: readonly { cell: string; op: string; lossCell: string; label: string }[];
   readonly state: TrainState;
@@ -73,7 +98,11 @@ export interface Trainer {
 }
 
 /** Link the engine's sheet for training; a message when it cannot train (no optimizer, an optimizer in error, …). */
-export function createTrainer(engine: Engine, registry: Registry = engine.registry): { ok: true; trainer: Trainer } | { ok: false; error: string } {
+export function createTrainer(
+  engine: Engine,
+  registry: Registry = engine.registry,
+  options: { program?: 'compiled' | 'plan' } = {},
+): { ok: true; trainer: Trainer } | { ok: false; error: string } {
   const opCells = engine.optimizerCells();
   if (!opCells.length) return { ok: false, error: 'the sheet has no optimizer: add a cell sgd(L, lr) or adam(L, lr) over a scalar loss L' };
   for (const at of opCells) {
@@ -102,7 +131,7 @@ export function createTrainer(engine: Engine, registry: Registry = engine.regist
   });
   const optimizers: BoundOptimizer[] = plan.optimizers.map((o) => {
     const up = upstreamSlots(plan, o.loss);
-    return { ...o, rule: OPTIMIZERS[o.op], label: label(engine, o.lossCell), params: params.filter((p) => up.has(p.slot)).map((p) => paramIndex.get(p.slot)!) };
+    return { ...o, rule: OPTIMIZERS[o.op], label: label(engine, o.lossCell), params: params.filter((p) => up.has(p.slot)).map((p) => paramIndex.get(p.slot)!), raw: [], h: null, arrays: [] };
   });
   const state = cloneTrainState(engine.trainState());
   for (const o of optimizers) {
@@ -111,49 +140,105 @@ export function createTrainer(engine: Engine, registry: Registry = engine.regist
     if (!prev || prev.op !== o.op) state.optimizers.set(o.cell, { op: o.op, steps: 0, state: new Map() });
   }
   for (const at of [...state.optimizers.keys()]) if (!opCells.includes(at)) state.optimizers.delete(at);
-  const program = planProgram(plan, registry);
   const paramValues = new Map<number, Value>(params.map((p) => [p.slot, p.w]));
   const slotsOf = optimizers.map((o) => o.params.map((i) => params[i].slot));
+  const losses = plan.optimizers.map((o) => o.loss);
+  const keep = plan.optimizers.flatMap((o) => o.hyper);
+  const trainEngine: TrainEngine = { kind: 'compiled', reason: null, compiles: 0, kernels: inplaceKernels() };
+  /** The compiled plan (learning shapes at `at`), or the plan runner with the reason it could not compile. */
+  const link = (at: { inputs?: ReadonlyMap<number, Value>; step?: number }): TrainProgram => {
+    if (options.program === 'plan') {
+      trainEngine.kind = 'plan';
+      trainEngine.reason = 'the plan runner was asked for';
+      return planProgram(plan, registry);
+    }
+    try {
+      const p = compiledTrainProgram(plan, registry, losses, keep, { ...at, trained: params.map((q) => q.slot) });
+      trainEngine.compiles++;
+      trainEngine.kind = 'compiled';
+      trainEngine.reason = null;
+      return p;
+    } catch (e) {
+      trainEngine.kind = 'plan';
+      trainEngine.reason = `the plan did not compile (${e instanceof Error ? e.message : String(e)}); the plan runner trains instead`;
+      return planProgram(plan, registry);
+    }
+  };
+  let program = link({ inputs: paramValues, step: state.step });
+  // Gradient arrays for parameters no gradient reaches (zeros, never written) and for 1×1 parameters.
+  const zeros = params.map((p) => new Float64Array(p.w.data.length));
+  const ones = params.map(() => new Float64Array(1));
+  const grads: (Value | undefined)[][] = [];
+
+  /** Forward at step s; a compiled plan whose shapes changed is compiled again (once) and run again. */
+  function forward(s: number): string | null {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        program.forward(paramValues, s);
+        return null;
+      } catch (e) {
+        if (attempt === 0 && trainEngine.kind === 'compiled' && e instanceof PlanError && e.kind === 'SHAPE') {
+          program = link({ inputs: paramValues, step: s });
+          continue;
+        }
+        return `step ${s}: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    }
+  }
+
+  /** The optimizer's hyperparameters at this step, checked; re-read only when a value changed. */
+  function hyperOf(o: BoundOptimizer, os: OptimizerState): number[] {
+    let same = o.h !== null && o.raw.length === o.hyper.length;
+    for (let i = 0; i < o.hyper.length; i++) {
+      const v = program.value(o.hyper[i]);
+      if (!(typeof v === 'number' && o.raw[i] === v)) same = false;
+      o.raw[i] = v;
+    }
+    if (same) return o.h!;
+    o.h = null;
+    const h = readHyper(o.op, o.raw);
+    const names = o.rule.uses(h);
+    o.arrays = o.params.map((pi) => names.map((n) => slot(os, params[pi], n)));
+    return (o.h = h);
+  }
 
   function step(): StepResult {
     const s = state.step;
-    try {
-      program.forward(paramValues, s);
-    } catch (e) {
-      return { ok: false, error: `step ${s}: ${e instanceof Error ? e.message : String(e)}` };
-    }
-    const losses: number[] = [];
-    const hypers: number[][] = [];
-    for (const o of optimizers) {
+    const failed = forward(s);
+    if (failed !== null) return { ok: false, error: failed };
+    const out: number[] = new Array(optimizers.length);
+    const hypers: number[][] = new Array(optimizers.length);
+    for (let k = 0; k < optimizers.length; k++) {
+      const o = optimizers[k];
       const L = program.value(o.loss);
       const x = typeof L === 'number' ? L : L.rows * L.cols === 1 ? L.data[0] : NaN;
       if (typeof L !== 'number' && L.rows * L.cols !== 1) return { ok: false, error: `step ${s}: the loss ${o.label} must be a scalar, it is ${shapeText(L)}` };
       if (!Number.isFinite(x)) return { ok: false, error: `step ${s}: the loss ${o.label} of ${o.cell} is ${x}; stopped, the parameters are those after step ${s}` };
-      losses.push(x);
+      out[k] = x;
       try {
-        hypers.push(readHyper(o.op, o.hyper.map((h) => program.value(h))));
+        hypers[k] = hyperOf(o, state.optimizers.get(o.cell)!);
       } catch (e) {
         return { ok: false, error: `step ${s}: ${o.cell}: ${e instanceof OpError ? e.message : String(e)}` };
       }
     }
-    // (3) every gradient before any parameter changes
-    const grads = optimizers.map((o, k) => program.grad(o.loss, slotsOf[k]));
+    // (3) every gradient before any parameter changes (a compiled program keeps one gradient
+    // buffer per optimizer's loss, so reading them all first is exact)
+    for (let k = 0; k < optimizers.length; k++) grads[k] = program.grad(optimizers[k].loss, slotsOf[k]);
     // (4) the updates
-    optimizers.forEach((o, k) => {
+    for (let k = 0; k < optimizers.length; k++) {
+      const o = optimizers[k];
       const os = state.optimizers.get(o.cell)!;
       const t = os.steps + 1;
-      const h = hypers[k];
-      const names = o.rule.uses(h);
-      o.params.forEach((pi, j) => {
-        const p = params[pi];
-        o.rule.update(p.w.data, flat(grads[k][j], p.w), names.map((n) => slot(os, p, n)), h, t);
-      });
+      for (let j = 0; j < o.params.length; j++) {
+        const pi = o.params[j];
+        o.rule.update(params[pi].w.data, flat(grads[k][j], zeros[pi], ones[pi]), o.arrays[j], hypers[k], t);
+      }
       os.steps = t;
-      record(state, o.cell, s, losses[k]);
-    });
+      record(state, o.cell, s, out[k]);
+    }
     // (5)
     state.step = s + 1;
-    return { ok: true, losses };
+    return { ok: true, losses: out };
   }
 
   function sync(target: Engine): void {
@@ -165,7 +250,17 @@ export function createTrainer(engine: Engine, registry: Registry = engine.regist
 
   return {
     ok: true,
-    trainer: { program, params, optimizers: optimizers.map((o) => ({ cell: o.cell, op: o.op, lossCell: o.lossCell, label: o.label })), state, step, sync },
+    trainer: {
+      get program() {
+        return program;
+      },
+      engine: trainEngine,
+      params,
+      optimizers: optimizers.map((o) => ({ cell: o.cell, op: o.op, lossCell: o.lossCell, label: o.label })),
+      state,
+      step,
+      sync,
+    },
   };
 }
 
@@ -174,11 +269,14 @@ function label(engine: Engine, at: string): string {
   return name ? `${name} (${at})` : at;
 }
 
-/** A gradient as a flat array the parameter's size (zeros where no gradient flows). */
-function flat(g: Value | undefined, w: Matrix): Float64Array {
-  if (g === undefined) return new Float64Array(w.data.length);
-  if (typeof g === 'number') return Float64Array.of(g);
-  if (g.data.length !== w.data.length) throw new Error(`gradient ${shapeText(g)} does not match the parameter ${shapeText(w)}`);
+/** A gradient as a flat array the parameter's size: `zeros` where no gradient flows, `one` holding a scalar gradient. */
+function flat(g: Value | undefined, zeros: Float64Array, one: Float64Array): Float64Array {
+  if (g === undefined) return zeros;
+  if (typeof g === 'number') {
+    one[0] = g;
+    return one;
+  }
+  if (g.data.length !== zeros.length) throw new Error(`gradient ${shapeText(g)} does not match the parameter's ${zeros.length} entries`);
   return g.data;
 }
 

@@ -213,6 +213,23 @@ describe('what a compiled program computes', () => {
     expect(withX.backwardCalls.length).toBeGreaterThan(prog.backwardCalls.length);
   });
 
+  it('shareData reads a data input in place from the plan (no copy) and will not let it be written; the numbers are the same', () => {
+    const { e, params } = spiralLike();
+    const plan = e.plan({ losses: ['E1'], freeze: true });
+    const X = plan.cells.find((c) => c.at === 'A1')!.slot;
+    const wanted = params.map((at) => plan.cells.find((c) => c.at === at)!.slot);
+    const shared = compilePlan(plan, e.registry, { loss: plan.losses[0], wanted, shareData: true });
+    const copied = compilePlan(plan, e.registry, { loss: plan.losses[0], wanted });
+    const planX = (plan.slots[X] as { value: { data: Float64Array } }).value.data;
+    expect(shared.value(X)).toBe(planX);
+    expect(copied.value(X)).not.toBe(planX);
+    expect(() => shared.input(X)).toThrow(/not a writable input/);
+    expect(() => shared.setInput(X, new Matrix(12, 2, new Float64Array(24)))).toThrow(/not a writable input/);
+    expect(shared.input(wanted[0])).not.toBe((plan.slots[wanted[0]] as { value: { data: Float64Array } }).value.data); // parameters are copied
+    expect(shared.run()).toBe(copied.run());
+    for (const w of wanted) expect([...shared.grad(w)]).toEqual([...copied.grad(w)]);
+  });
+
   it('describe() lists the fused layer, the kept softmax and the accumulation into the weights', () => {
     const { e, params } = spiralLike();
     const plan = e.plan({ losses: ['E1'], freeze: true });

@@ -119,5 +119,8 @@ describe('TrainHandler', () => {
     const cli = JSON.parse(out.join('\n'));
     expect(cli.curve.L).toEqual(worker);
     expect(cli.loss.L).toBe(worker.at(-1)![1]);
+    // Both ran the compiled plan (the same program), not one of them the plan runner.
+    expect(cli.engine).toEqual({ kind: 'compiled', compiles: 1, kernels: 'wasm' });
+    expect(h.progress().every((p) => p.engine?.kind === 'compiled' && p.engine.reason === null)).toBe(true);
   });
 });

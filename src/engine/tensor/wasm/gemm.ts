@@ -8,6 +8,7 @@ interface Exports {
   pack(src: number, k: number, n: number, bps: number, bjs: number, dst: number): void;
   gemm(a: number, ars: number, aps: number, m: number, k: number, bp: number, n: number, c: number): void;
   compact(c: number, m: number, n: number): void;
+  shortLayer(a: number, m: number, k: number, t: number, n: number, bias: number, relu: number, mask: number, out: number, colsum: number): void;
 }
 
 /** The three orientations: A·B, Aᵀ·B, A·Bᵀ. */
@@ -69,6 +70,33 @@ export class WasmGemm {
 
   private instantiate(): Instance {
     return new Instance(new WebAssembly.Instance(this.module, {}).exports as unknown as Exports);
+  }
+
+  /**
+   * A layer over a short inner size k ≤ 4 with its epilogue (assembly/gemm.ts shortLayer):
+   * out (m×n) = A (m×k)·T (T: 4×n, rows past k zero), then + bias, ReLU, ×sign(mask), and the
+   * column sums added into colsum (which holds where they start). False when linear memory refused.
+   */
+  shortLayer(A: Float64Array, m: number, k: number, T: Float64Array, n: number, bias: Float64Array | null, relu: boolean, mask: Float64Array | null, out: Float64Array, colsum: Float64Array | null): boolean {
+    const offA = 0;
+    const offT = offA + line(m * k);
+    const offBias = offT + line(4 * n);
+    const offMask = offBias + line(bias ? n : 0);
+    const offCol = offMask + line(mask ? m * n : 0);
+    const offOut = offCol + line(colsum ? n : 0);
+    const end = offOut + line(m * n);
+    if (end * 8 > RETAIN_BYTES) return false;
+    const heap = this.kept.view(end);
+    if (!heap) return false;
+    heap.set(A.length === m * k ? A : A.subarray(0, m * k), offA);
+    heap.set(T.subarray(0, 4 * n), offT);
+    if (bias) heap.set(bias.subarray(0, n), offBias);
+    if (mask) heap.set(mask.length === m * n ? mask : mask.subarray(0, m * n), offMask);
+    if (colsum) heap.set(colsum.subarray(0, n), offCol);
+    this.kept.x.shortLayer(offA * 8, m, k, offT * 8, n, bias ? offBias * 8 : 0, relu ? 1 : 0, mask ? offMask * 8 : 0, offOut * 8, colsum ? offCol * 8 : 0);
+    out.set(heap.subarray(offOut, offOut + m * n));
+    if (colsum) colsum.set(heap.subarray(offCol, offCol + n));
+    return true;
   }
 
   /**

@@ -144,3 +144,56 @@ export function compact(c: usize, m: i32, n: i32): void {
     memory.copy(c + ((<usize>i * <usize>n) << 3), c + ((<usize>i * <usize>n4) << 3), <usize>n << 3);
   }
 }
+
+/**
+ * A layer over a short inner size (k ≤ 4: a first layer over 2-D points, or δ·Wᵀ over a few
+ * classes), with its epilogue in the same sweep. For each row i of out (m × n):
+ *   v = A(i,0)·T(0,j) + A(i,1)·T(1,j) + A(i,2)·T(2,j) + A(i,3)·T(3,j)   (left to right; T is 4 × n,
+ *       rows past k zero, and A(i,p) = 0 for p ≥ k: the JS kernels' padded sum, the same bits)
+ *   then v + bias(j) if bias ≠ 0; max(v, 0) if relu (NaN stays NaN, −0 becomes +0, as Math.max);
+ *   v·sign(mask(i,j)) if mask ≠ 0 (sign as Math.sign: ±0 and NaN are themselves); colsum(j) += v
+ *   if colsum ≠ 0 (rows in order). Pointers are byte offsets; 0 means absent.
+ */
+export function shortLayer(a: usize, m: i32, k: i32, t: usize, n: i32, bias: usize, relu: bool, mask: usize, out: usize, colsum: usize): void {
+  const rowT = <usize>n << 3;
+  const zero = f64x2.splat(0.0), one = f64x2.splat(1.0), minusOne = f64x2.splat(-1.0);
+  const n2 = n & ~1;
+  for (let i = 0; i < m; i++) {
+    const ai = a + ((<usize>i * <usize>k) << 3);
+    const s0: f64 = load<f64>(ai), s1: f64 = k > 1 ? load<f64>(ai, 8) : 0.0, s2: f64 = k > 2 ? load<f64>(ai, 16) : 0.0, s3: f64 = k > 3 ? load<f64>(ai, 24) : 0.0;
+    const x0 = f64x2.splat(s0), x1 = f64x2.splat(s1), x2 = f64x2.splat(s2), x3 = f64x2.splat(s3);
+    const o = out + ((<usize>i * <usize>n) << 3);
+    const mk = mask + ((<usize>i * <usize>n) << 3);
+    for (let j = 0; j < n2; j += 2) {
+      const q = <usize>j << 3;
+      let v = f64x2.mul(x0, v128.load(t + q));
+      v = f64x2.add(v, f64x2.mul(x1, v128.load(t + rowT + q)));
+      v = f64x2.add(v, f64x2.mul(x2, v128.load(t + 2 * rowT + q)));
+      v = f64x2.add(v, f64x2.mul(x3, v128.load(t + 3 * rowT + q)));
+      if (bias != 0) v = f64x2.add(v, v128.load(bias + q));
+      if (relu) v = f64x2.max(v, zero);
+      if (mask != 0) {
+        const y = v128.load(mk + q);
+        const sign = v128.bitselect(one, v128.bitselect(minusOne, y, f64x2.lt(y, zero)), f64x2.gt(y, zero));
+        v = f64x2.mul(v, sign);
+      }
+      v128.store(o + q, v);
+      if (colsum != 0) v128.store(colsum + q, f64x2.add(v128.load(colsum + q), v));
+    }
+    for (let j = n2; j < n; j++) {
+      const q = <usize>j << 3;
+      let v: f64 = s0 * load<f64>(t + q);
+      v += s1 * load<f64>(t + rowT + q);
+      v += s2 * load<f64>(t + 2 * rowT + q);
+      v += s3 * load<f64>(t + 3 * rowT + q);
+      if (bias != 0) v += load<f64>(bias + q);
+      if (relu) v = max(v, 0.0);
+      if (mask != 0) {
+        const y = load<f64>(mk + q);
+        v *= y > 0 ? 1.0 : y < 0 ? -1.0 : y;
+      }
+      store<f64>(o + q, v);
+      if (colsum != 0) store<f64>(colsum + q, load<f64>(colsum + q) + v);
+    }
+  }
+}
