@@ -55,7 +55,7 @@ function fakeClock() {
 
 const progress = (step: number, running: boolean, loss = 1 / (step + 1)): TrainProgress => ({
   type: 'progress', step, stepsPerSecond: running ? 100 : 0, running, remaining: running ? 100 - step : 0,
-  loss: { C3: loss }, accuracy: {}, curve: { C3: [[step, loss]] }, params: {}, train: null,
+  loss: { C3: loss }, accuracy: {}, curve: { C3: [[step, loss]] }, params: {}, train: null, engine: null,
 });
 
 describe('training driver', () => {
