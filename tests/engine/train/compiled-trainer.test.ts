@@ -21,7 +21,7 @@ import { doc, tinyClassifier } from './fixtures';
 const EXAMPLES: { file: string; small?: (t: string) => string }[] = [
   { file: '19-train-xor.json' },
   { file: '20-train-spiral-softmax.json' },
-  { file: 'drafts/21-train-spiral-two-layer.json' },
+  { file: '21-train-spiral-two-layer.json' },
   ...['22-train-mnist-momentum.json', '23-train-mnist-sgd.json', '24-train-mnist-decay.json'].map((file) => ({
     file,
     small: (t: string) => t.replace(/8000/g, '640').replace(/1756/g, '300'),
