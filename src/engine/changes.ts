@@ -6,8 +6,10 @@ import { Marks } from './graph/order';
 export interface ChangeSet {
   /** Addresses whose value, error, formula or name changed. */
   cells: string[];
-  /** The gradients shown may have changed: the loss in use was recomputed or switched (re-read them all). */
+  /** Gradients may have changed: a grad cell's loss was recomputed, or the structure changed (re-read those shown). */
   grads: boolean;
+  /** The whole sheet was replaced (load): a reader's choices about the old sheet (the loss shown) no longer hold. */
+  loaded: boolean;
   /** Cells were added or removed, or names changed. */
   structure: boolean;
   /**
@@ -19,7 +21,7 @@ export interface ChangeSet {
 
 export interface ChangeLog {
   changed(id: number): void;
-  emit(change: { structure: boolean; grads: boolean; progress: ChangeSet['progress'] }): void;
+  emit(change: Omit<ChangeSet, 'cells'>): void;
   subscribe(listener: (c: ChangeSet) => void): () => void;
 }
 
@@ -35,7 +37,7 @@ export function createChangeLog(size: () => number, at: (id: number) => string):
       marks.set(id, stamp);
       pending.push(id);
     },
-    emit({ structure, grads, progress }) {
+    emit({ structure, grads, loaded, progress }) {
       const ids = pending;
       pending = [];
       stamp = marks.next();
@@ -45,6 +47,7 @@ export function createChangeLog(size: () => number, at: (id: number) => string):
           return (list ??= ids.map(at));
         },
         grads,
+        loaded,
         structure,
         progress,
       };

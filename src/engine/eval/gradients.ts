@@ -192,6 +192,7 @@ export function createGradients(host: GradientHost) {
   const marks2 = new Marks();
   let pending = new Int32Array(1024);
   const scratchAdj: (Value | undefined)[] = [];
+  let passes = 0;
 
   function gradientsOf(lossId: number): Gradients {
     const cached = gradCache.get(lossId);
@@ -203,6 +204,7 @@ export function createGradients(host: GradientHost) {
 
 
   function startBackward(lossId: number): BackwardRun {
+    passes++;
     const adj: (Value | undefined)[] = new Array(graph.size());
     let error: CellError | null = null;
     let up: number[] = [];
@@ -626,7 +628,7 @@ export function createGradients(host: GradientHost) {
     return gradCache.get(lossId) ?? null;
   }
 
-  return { gradientsOf, lastComputed, startBackward, stepBackward, finishBackward, staleBackward, gradValue, numgrad, check };
+  return { passes: () => passes, gradientsOf, lastComputed, startBackward, stepBackward, finishBackward, staleBackward, gradValue, numgrad, check };
 }
 
 export type Gradient = ReturnType<typeof createGradients>;

@@ -23,17 +23,17 @@ export function Breakdown(props: { ctl: Controller }) {
     if (ctl.bridge.progress() && prev?.at === at) return prev;
     const loss = ctl.bridge.activeLoss();
     // The op graph is built only for a cell with a gradient (the engine's, not step-through's).
-    if (loss && ctl.ws.engine.get(at)?.grad == null) {
-      const l = ctl.ws.engine.get(loss.loss)?.name ?? loss.loss;
+    if (loss && ctl.bridge.peek(at)?.grad == null) {
+      const l = ctl.bridge.peek(loss.loss)?.name ?? loss.loss;
       return { at, symbolTex: null, summary: `${at} is not upstream of ${l}: no gradient flows to it.`, groups: [], more: 0, total: null, sumTex: null };
     }
     const ext = ctl.bridge.extent();
     if (ext.rows * ext.cols > LARGE_SHEET) return textBreakdown(at);
-    return cellBreakdown(ctl.ws.engine.opGraph(), at, ctl.ws.engine.registry);
+    return cellBreakdown(ctl.bridge.opGraph(), at, ctl.bridge.registry);
   });
   /** The cell-level breakdown in words (engine.explain), without building the op graph. */
   const textBreakdown = (at: string): BreakdownView => {
-    const b = breakdown(ctl.ws.engine.explain(at), (a) => ctl.ws.engine.get(a));
+    const b = breakdown(ctl.bridge.explain(at), (a) => ctl.bridge.peek(a));
     return {
       at, symbolTex: null, summary: b.summary, more: b.more, total: null,
       groups: b.lines.map((l) => ({ consumer: l.via, label: l.via, text: l.text, terms: [], total: 0 })),

@@ -32,7 +32,7 @@ export type Download = { ok: true; name: string; text: string; type: string } | 
 
 export function studentCopyDownload(ws: Workspace): Download {
   const doc = ws.toDoc();
-  const copy = studentCopy(doc, (at) => ws.engine.get(at)?.value ?? null);
+  const copy = studentCopy(doc, (at) => ws.engine.get(at, { loss: null })?.value ?? null);
   if (!copy.ok) return { ok: false, error: `Student copy: ${copy.error}` };
   return { ok: true, name: fileNameFor(ws.title()).replace(/\.json$/, '-student.json'), text: writeSheet(copy.doc), type: 'application/json' };
 }
