@@ -1,6 +1,7 @@
 // Change sets: what listeners hear after each recompute. Changed cells are collected by id,
-// deduplicated with stamp marks (no Set of 100,000 ids), and turned into addresses only if a
-// listener asks for them.
+// deduplicated with stamp marks (no Set of 100,000 ids) into a buffer reused from one change
+// set to the next (no array grown cell by cell), and turned into addresses only if a listener
+// asks for them.
 import { Marks } from './graph/order';
 
 export interface ChangeSet {
@@ -29,22 +30,33 @@ export function createChangeLog(size: () => number, at: (id: number) => string):
   const listeners = new Set<(c: ChangeSet) => void>();
   const marks = new Marks();
   let stamp = marks.next();
-  let pending: number[] = [];
+  let pending = new Int32Array(1024);
+  let count = 0;
   return {
     changed(id) {
       marks.ensure(size());
       if (marks.get(id) === stamp) return;
       marks.set(id, stamp);
-      pending.push(id);
+      if (count === pending.length) {
+        const grown = new Int32Array(pending.length * 2);
+        grown.set(pending);
+        pending = grown;
+      }
+      pending[count++] = id;
     },
     emit({ structure, grads, loaded, progress }) {
-      const ids = pending;
-      pending = [];
+      // A listener may read `cells` after the next edit: it gets a copy of the ids.
+      const ids = pending.slice(0, count);
+      count = 0;
       stamp = marks.next();
       let list: string[] | null = null;
       const change: ChangeSet = {
         get cells() {
-          return (list ??= ids.map(at));
+          if (list === null) {
+            list = new Array<string>(ids.length);
+            for (let k = 0; k < ids.length; k++) list[k] = at(ids[k]);
+          }
+          return list;
         },
         grads,
         loaded,

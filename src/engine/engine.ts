@@ -153,7 +153,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const changes = createChangeLog(() => cells.length, (id) => cells[id].at);
   let lastGradKey = '';
   let loaded = false;
-  let gradCellsCache: { version: number; ids: number[] } | null = null;
+  /** Grad cells by address, dropped when a compile makes or unmakes one (editing a number keeps it). */
+  let gradCellsCache: number[] | null = null;
   let traceCache: { key: string; traced: Traced; graph?: OpGraph } | null = null;
   let evaluations = 0;
   /** Training state (engine/train/state.ts), and the cell being evaluated (an optimizer's value needs it). */
@@ -170,7 +171,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
     // A cell appearing or disappearing is a structural change even when its edges do not move.
     if ((c.prog === null && c.compileError === null) !== (c.formula.trim() === '')) scheduler.markStructure();
     const wasOptimizer = isOptimizer(c.prog);
+    const wasGradCell = lossCellOf(c) !== null;
     compiler.recompile(c);
+    if (wasGradCell || lossCellOf(c) !== null) gradCellsCache = null;
     // Two optimizers may claim one parameter: a change to any optimizer re-checks them all.
     if (wasOptimizer || isOptimizer(c.prog)) for (const o of optimizerIds()) scheduler.markDirty(o);
     scheduler.markDirty(c.id);
@@ -307,12 +310,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return last.t === 'grad' && last.wrt < 0 ? c.links[last.loss] : null;
   }
 
-  /** Grad cells by address; the list changes only when a formula is compiled, so it is cached. */
+  /** Grad cells by address (cached: see gradCellsCache). */
   function gradCellIds(): number[] {
-    if (gradCellsCache && gradCellsCache.version === compiler.version()) return gradCellsCache.ids;
-    const ids = store.byAddress(cells.filter((c) => lossCellOf(c) !== null)).map((c) => c.id);
-    gradCellsCache = { version: compiler.version(), ids };
-    return ids;
+    return (gradCellsCache ??= store.byAddress(cells.filter((c) => lossCellOf(c) !== null)).map((c) => c.id));
   }
 
   function defaultLossId(): number | null {

@@ -246,9 +246,13 @@ export function createGradients(host: GradientHost) {
     if (!run.error) {
       // Upstream cells with no differentiable path to L (labels, comparisons, sizes) still
       // show ∂L/∂cell = 0; they are remembered so the gradient check does not difference them.
-      for (const id of order) {
+      // (An indexed loop, and the value read only where no gradient arrived: this runs over
+      // every upstream cell of every pass.)
+      for (let k = 0; k < order.length; k++) {
+        const id = order[k];
+        if (adj[id] !== undefined) continue;
         const v = graph.value(id);
-        if (adj[id] === undefined && v !== null) {
+        if (v !== null) {
           const [r, c] = shapeOf(v);
           adj[id] = filled(r, c, 0);
           constant.add(id);
