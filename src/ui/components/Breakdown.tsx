@@ -1,7 +1,7 @@
 // The chain-rule breakdown of the selected cell's gradient (ui/kernel/breakdown.ts): the
 // fork sum over the cells that read it, each term typeset — the incoming gradient times the
 // local derivative, symbolically from the op's rule and with numbers.
-import { For, Show, createMemo } from 'solid-js';
+import { For, Show, createMemo, createSignal, untrack } from 'solid-js';
 import type { Controller } from '../controller';
 import { type BreakdownView, cellBreakdown } from '../kernel/breakdown';
 import { breakdown } from '../kernel/explain';
@@ -14,13 +14,35 @@ const LARGE_SHEET = 20_000;
 import { posOf } from '../kernel/selection';
 import { Tex } from './Tex';
 
+/**
+ * The typeset breakdown reads the op graph, a second forward and backward over the whole loss:
+ * on a 1,000-cell sheet many times the edit itself. So after an edit it is rebuilt once the
+ * grid has painted (the edit's frame is the grid's); a selection or a switch of loss rebuilds
+ * it at once. Until then it keeps what it showed for the same cell, or says it is coming.
+ */
+function afterPaint(fn: () => void): void {
+  const later = () => setTimeout(fn, 0);
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(later);
+  else later();
+}
+
 export function Breakdown(props: { ctl: Controller }) {
   const ctl = props.ctl;
+  // The change set (bridge.tick) the shown breakdown may be built at: behind tick after an edit.
+  const [settled, setSettled] = createSignal(untrack(ctl.bridge.tick));
+  let scheduled = -1;
   const view = createMemo<BreakdownView>((prev) => {
-    ctl.bridge.tick();
+    const tick = ctl.bridge.tick();
     const at = ctl.active();
     // Mid-way through a sliced recompute the values are not all current: keep what is shown.
     if (ctl.bridge.progress() && prev?.at === at) return prev;
+    if (prev && tick !== settled()) {
+      if (scheduled !== tick) {
+        scheduled = tick;
+        afterPaint(() => setSettled(tick));
+      }
+      return prev.at === at ? prev : { at, symbolTex: null, summary: '…', groups: [], more: 0, total: null, sumTex: null };
+    }
     const loss = ctl.bridge.activeLoss();
     // The op graph is built only for a cell with a gradient (the engine's, not step-through's).
     if (loss && ctl.bridge.peek(at)?.grad == null) {
