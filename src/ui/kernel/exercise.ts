@@ -15,7 +15,8 @@ export interface Mark {
 }
 
 export function markOf(ws: Workspace, at: string): Mark {
-  const extra = ws.toDoc().cells.find((c) => c.at === at)?.extra;
+  // One cell's record (the answer toggle reads it after every edit): not the whole document.
+  const extra = ws.cellState(at).extra;
   return { answer: extra?.answer === true, byHand: extra?.by_hand === true };
 }
 
