@@ -18,7 +18,8 @@ import { Tex } from './Tex';
  * The typeset breakdown reads the op graph, a second forward and backward over the whole loss:
  * on a 1,000-cell sheet many times the edit itself. So after an edit it is rebuilt once the
  * grid has painted (the edit's frame is the grid's); a selection or a switch of loss rebuilds
- * it at once. Until then it keeps what it showed for the same cell, or says it is coming.
+ * it at once. Until then it keeps what it showed (its text names the cell it is about), so the
+ * edit's frame does not tear down the typeset DOM either.
  */
 function afterPaint(fn: () => void): void {
   const later = () => setTimeout(fn, 0);
@@ -41,7 +42,7 @@ export function Breakdown(props: { ctl: Controller }) {
         scheduled = tick;
         afterPaint(() => setSettled(tick));
       }
-      return prev.at === at ? prev : { at, symbolTex: null, summary: '…', groups: [], more: 0, total: null, sumTex: null };
+      return prev;
     }
     const loss = ctl.bridge.activeLoss();
     // The op graph is built only for a cell with a gradient (the engine's, not step-through's).
