@@ -91,7 +91,7 @@ async function evalCommand(engine: Engine, json: boolean, io: Io): Promise<numbe
     }
     return 0;
   }
-  const loss = engine.activeLoss();
+  const loss = engine.defaultLoss();
   if (loss) io.out(`gradients: ∂${nameOf(engine, loss.loss)}/∂cell (from ${loss.gradCell})\n`);
   for (const c of cells) io.out(describe(c));
   return 0;

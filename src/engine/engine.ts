@@ -42,7 +42,7 @@ export interface CellView {
   note: string | null;
   value: Value | null;
   error: CellError | null;
-  /** ∂L/∂cell for the loss in use, null when the cell is not upstream of it. */
+  /** ∂L/∂cell for the loss read (GradOptions), null when the cell is not upstream of it. */
   grad: Value | null;
   shape: [number, number] | null;
   /** For check cells: the verdict, relative error, how to read it, and a kink numgrad straddled. */
@@ -62,6 +62,21 @@ export interface Explanation {
   parts: Contribution[];
 }
 
+/**
+ * Which loss's gradients a read carries: a loss cell, by address or name; null for none (no
+ * reverse pass); omitted, the default loss (the first grad cell's). Which loss the grid shows
+ * is the UI's choice: the engine only answers for the loss it is asked about.
+ */
+export interface GradOptions {
+  loss?: string | null;
+}
+
+/** A grad cell (a cell whose formula is grad(L)) and its loss L, by address. */
+export interface LossRef {
+  gradCell: string;
+  loss: string;
+}
+
 export interface Engine {
   readonly registry: Registry;
   /** Set a cell's formula ('' clears it). Recomputes what is downstream. */
@@ -71,22 +86,23 @@ export interface Engine {
   setNote(at: string, note: string | null): void;
   /** Store a parameter value (or null to go back to the formula's own value). */
   setParameter(at: string, value: Value | null): void;
-  get(at: string): CellView | null;
+  /** A cell's view, with ∂loss/∂cell for the loss of `options` (gradients cached per loss until an edit). */
+  get(at: string, options?: GradOptions): CellView | null;
   /** Every non-empty cell, sorted by address. */
-  cells(): CellView[];
+  cells(options?: GradOptions): CellView[];
   addressOf(name: string): string | null;
   /** Every cell name and its address (for autocomplete). */
   names(): { name: string; at: string }[];
   /** Grad cells (cells with grad(L)), sorted by address. */
   gradCells(): string[];
-  /** Choose which grad cell's loss the gradients belong to (null: the first). */
-  setActiveGrad(at: string | null): void;
-  /** The grad cell in use and its loss. */
-  activeLoss(): { gradCell: string; loss: string } | null;
-  /** Chain-rule breakdown of ∂L/∂cell for the loss in use. */
-  explain(at: string): Explanation;
+  /** Every grad cell and its loss, sorted by grad cell. */
+  losses(): LossRef[];
+  /** The loss read when a caller names none: the first grad cell's (null without grad cells). */
+  defaultLoss(): LossRef | null;
+  /** Chain-rule breakdown of ∂L/∂cell for the loss of `options`. */
+  explain(at: string, options?: GradOptions): Explanation;
   /**
-   * The expanded operation graph (explain/op-graph.ts) of `loss` (default: the loss in use):
+   * The expanded operation graph (explain/op-graph.ts) of `loss` (default: the default loss):
    * every op with its value, gradient and rule; without a loss, every cell's ops with values
    * only. Cached while the loss's value and the edges hold.
    */
@@ -118,6 +134,8 @@ export interface Engine {
   busy(): boolean;
   /** Number of cell recomputations so far (for tests of incrementality). */
   readonly evaluations: number;
+  /** Number of reverse passes run so far (for tests that a read or a switch of loss runs none). */
+  readonly backwardPasses: number;
 }
 
 export interface EngineOptions {
@@ -133,9 +151,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const names = createNameTable();
   const edges = createEdges(cells);
   const changes = createChangeLog(() => cells.length, (id) => cells[id].at);
-  let activeGradCell: number | null = null;
   let lastGradKey = '';
-  let gradCellsCache: { version: number; ids: number[] } | null = null;
+  let loaded = false;
+  /** Grad cells by address, dropped when a compile makes or unmakes one (editing a number keeps it). */
+  let gradCellsCache: number[] | null = null;
   let traceCache: { key: string; traced: Traced; graph?: OpGraph } | null = null;
   let evaluations = 0;
   /** Training state (engine/train/state.ts), and the cell being evaluated (an optimizer's value needs it). */
@@ -152,7 +171,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
     // A cell appearing or disappearing is a structural change even when its edges do not move.
     if ((c.prog === null && c.compileError === null) !== (c.formula.trim() === '')) scheduler.markStructure();
     const wasOptimizer = isOptimizer(c.prog);
+    const wasGradCell = lossCellOf(c) !== null;
     compiler.recompile(c);
+    if (wasGradCell || lossCellOf(c) !== null) gradCellsCache = null;
     // Two optimizers may claim one parameter: a change to any optimizer re-checks them all.
     if (wasOptimizer || isOptimizer(c.prog)) for (const o of optimizerIds()) scheduler.markDirty(o);
     scheduler.markDirty(c.id);
@@ -267,12 +288,16 @@ export function createEngine(options: EngineOptions = {}): Engine {
       changed: changes.changed,
       emit(progress) {
         const structure = scheduler.takeStructure();
-        // Gradients on screen change only when the loss in use was recomputed or switched.
-        const a = activeLossId();
-        const gradKey = a ? `${a.gradCell}:${a.loss}:${cells[a.loss].version}` : '';
+        // Gradients change only when some grad cell's loss was recomputed (or the edges moved).
+        let gradKey = '';
+        for (const g of gradCellIds()) {
+          const l = lossCellOf(cells[g])!;
+          gradKey += `${l}:${cells[l].version};`;
+        }
         const grads = structure || gradKey !== lastGradKey;
         lastGradKey = gradKey;
-        changes.emit({ structure, grads, progress });
+        changes.emit({ structure, grads, loaded, progress });
+        loaded = false;
       },
     },
     slicer,
@@ -285,28 +310,30 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return last.t === 'grad' && last.wrt < 0 ? c.links[last.loss] : null;
   }
 
-  /** Grad cells by address; the list changes only when a formula is compiled, so it is cached. */
+  /** Grad cells by address (cached: see gradCellsCache). */
   function gradCellIds(): number[] {
-    if (gradCellsCache && gradCellsCache.version === compiler.version()) return gradCellsCache.ids;
-    const ids = store.byAddress(cells.filter((c) => lossCellOf(c) !== null)).map((c) => c.id);
-    gradCellsCache = { version: compiler.version(), ids };
-    return ids;
+    return (gradCellsCache ??= store.byAddress(cells.filter((c) => lossCellOf(c) !== null)).map((c) => c.id));
   }
 
-  function activeLossId(): { gradCell: number; loss: number } | null {
-    const ids = gradCellIds();
-    const g = activeGradCell !== null && ids.includes(activeGradCell) ? activeGradCell : ids[0];
-    if (g === undefined) return null;
-    return { gradCell: g, loss: lossCellOf(cells[g])! };
+  function defaultLossId(): number | null {
+    const g = gradCellIds()[0];
+    return g === undefined ? null : lossCellOf(cells[g]);
   }
 
-  function shownGradients(): Gradients | null {
-    const a = activeLossId();
-    if (!a) return null;
+  /** The loss a read asks about (GradOptions): its id, or null for none or an unknown cell. */
+  function lossFor(options: GradOptions | undefined): number | null {
+    const loss = options?.loss;
+    if (loss === undefined) return defaultLossId();
+    if (loss === null) return null;
+    return names.byName.get(loss) ?? store.idOf(loss) ?? null;
+  }
+
+  function gradientsFor(lossId: number | null): Gradients | null {
+    if (lossId === null) return null;
     // Mid-way through a sliced recompute, show the last gradients computed: recomputing them
     // here would run a whole reverse pass in one go, the freeze the slices are there to avoid.
-    if (scheduler.busy()) return gradients.lastComputed(a.loss);
-    return gradients.gradientsOf(a.loss);
+    if (scheduler.busy()) return gradients.lastComputed(lossId);
+    return gradients.gradientsOf(lossId);
   }
 
   // ---------- the plan ----------
@@ -354,6 +381,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
     get evaluations() {
       return evaluations;
     },
+    get backwardPasses() {
+      return gradients.passes();
+    },
 
     setCell(at, formula) {
       const c = cellFor(at);
@@ -399,16 +429,16 @@ export function createEngine(options: EngineOptions = {}): Engine {
       scheduler.flush();
     },
 
-    get(at) {
+    get(at, options) {
       const id = store.idOf(at);
       if (id === undefined) return null;
       const c = cells[id];
       if (store.isEmpty(c)) return null;
-      return view(c, shownGradients());
+      return view(c, gradientsFor(lossFor(options)));
     },
 
-    cells() {
-      const G = shownGradients();
+    cells(options) {
+      const G = gradientsFor(lossFor(options));
       return store.byAddress(cells.filter((c) => !store.isEmpty(c))).map((c) => view(c, G));
     },
 
@@ -425,23 +455,21 @@ export function createEngine(options: EngineOptions = {}): Engine {
       return gradCellIds().map((id) => cells[id].at);
     },
 
-    setActiveGrad(at) {
-      activeGradCell = at === null ? null : (store.idOf(at) ?? null);
-      scheduler.markStructure();
-      scheduler.flush();
+    losses() {
+      return gradCellIds().map((g) => ({ gradCell: cells[g].at, loss: cells[lossCellOf(cells[g])!].at }));
     },
 
-    activeLoss() {
-      const a = activeLossId();
-      return a ? { gradCell: cells[a.gradCell].at, loss: cells[a.loss].at } : null;
+    defaultLoss() {
+      const g = gradCellIds()[0];
+      return g === undefined ? null : { gradCell: cells[g].at, loss: cells[lossCellOf(cells[g])!].at };
     },
 
-    explain(at) {
-      const a = activeLossId();
+    explain(at, options) {
+      const lossId = lossFor(options);
       const id = store.idOf(at);
-      const base: Explanation = { at, loss: a ? cells[a.loss].at : null, grad: null, parts: [] };
-      if (!a || id === undefined) return base;
-      const G = shownGradients();
+      const base: Explanation = { at, loss: lossId === null ? null : cells[lossId].at, grad: null, parts: [] };
+      if (lossId === null || id === undefined) return base;
+      const G = gradientsFor(lossId);
       const g = G && !G.error ? G.adj[id] : undefined;
       if (g === undefined) return base;
       const consumers = [...new Set(cells[id].users)].flatMap((u) => {
@@ -452,7 +480,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     },
 
     opGraph(loss) {
-      const lossId = loss === undefined ? activeLossId()?.loss : (names.byName.get(loss) ?? store.idOf(loss));
+      const lossId = loss === undefined ? (defaultLossId() ?? undefined) : (names.byName.get(loss) ?? store.idOf(loss));
       const c = lossId === undefined ? null : cells[lossId];
       if (loss !== undefined && !c) return emptyOpGraph(`no cell ${loss}`);
       if (c?.error) return emptyOpGraph(`the loss ${c.name ?? c.at} has an error: ${c.error.message}`, c.at);
@@ -507,7 +535,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     load(doc) {
       scheduler.batch(() => {
         loadCells({ store, names, recompile }, doc);
-        activeGradCell = null;
+        loaded = true;
         // The reader validated the training state; a document made in code is checked here too.
         const t = doc.extra && Object.hasOwn(doc.extra, 'train') ? readTrainState(doc.extra.train) : null;
         engine.setTrainState(t && t.ok ? t.state : emptyTrainState());

@@ -2,8 +2,10 @@
 // addresses changed; only cells that are on screen hold a signal (created when a Cell
 // mounts, dropped when it unmounts), so an edit re-reads the changed cells and — because
 // gradients may change anywhere upstream of the loss — the visible cells, never the whole sheet.
+// Which loss the grid shows is a choice of the UI, held here: every read asks the engine for
+// that loss's gradients (cached per loss in the engine), so switching it recomputes no cell.
 import { type Accessor, batch, createSignal, onCleanup } from 'solid-js';
-import type { CellView, ChangeSet, Explanation } from '../engine/engine';
+import type { CellView, ChangeSet, Explanation, LossRef, OpGraph } from '../engine/engine';
 import type { Registry } from '../engine/ops/registry';
 import { parseAddress } from '../engine/formula/address';
 import type { Value } from '../engine/tensor/value';
@@ -25,13 +27,18 @@ export interface Bridge {
   /** Rows and columns in use (the grid shows a margin beyond them). */
   extent: Accessor<{ rows: number; cols: number }>;
   gradCells: Accessor<string[]>;
-  activeLoss: Accessor<{ gradCell: string; loss: string } | null>;
+  /** The grad cell whose loss the grid shows, and that loss: the one chosen, else the first. */
+  activeLoss: Accessor<LossRef | null>;
+  /** Show the gradients of this grad cell's loss (null: back to the first grad cell's). */
+  chooseGradCell(at: string | null): void;
   /** A long recompute in progress (cells done of total), or null. */
   progress: Accessor<{ done: number; total: number } | null>;
   /** Named cells, for autocomplete (computed on demand, cached per structure change). */
   names(): { name: string; at: string }[];
   /** The chain-rule breakdown of a cell's gradient; reactive (re-read on every change set). */
   explain(at: string): Explanation;
+  /** The op graph of the loss shown (engine.opGraph); reactive. */
+  opGraph(): OpGraph;
   /** A cell's current view, read once (not tracked): for text built inside a tracked read. */
   peek(at: string): CellView | null;
   /** The loss in use, by name when it has one; reactive. */
@@ -83,14 +90,28 @@ export function createBridge(ws: Workspace): Bridge {
   const [extent, setExtent] = createSignal(extentOf(ws.toDoc().cells.map((c) => c.at)));
   // Views of cells that left the screen, valid until the next change set (scrolling back is free).
   const parked = new Map<string, CellView | null>();
-  const [gradCells, setGradCells] = createSignal<string[]>(engine.gradCells(), { equals: sameList });
-  const [activeLoss, setActiveLoss] = createSignal(engine.activeLoss(), { equals: (a, b) => a?.gradCell === b?.gradCell && a?.loss === b?.loss });
+  // The loss shown: the grad cell chosen (null: none chosen), mirrored in plain variables so
+  // that reads inside a batch see the new choice at once.
+  let chosen: string | null = null;
+  let losses = engine.losses();
+  const pick = (): LossRef | null => losses.find((l) => l.gradCell === chosen) ?? losses[0] ?? null;
+  let shown = pick();
+  const [gradCells, setGradCells] = createSignal<string[]>(losses.map((l) => l.gradCell), { equals: sameList });
+  const [activeLoss, setActiveLoss] = createSignal(shown, { equals: sameLoss });
   let namesCache: { name: string; at: string }[] | null = null;
   const [progress, setProgress] = createSignal<{ done: number; total: number } | null>(null);
   let overlay: ReadonlyMap<string, Value> | null = null;
   const read = (at: string): CellView | null => {
-    const v = engine.get(at);
+    const v = engine.get(at, { loss: shown?.loss ?? null });
     return overlay && v ? { ...v, grad: overlay.get(at) ?? null } : v;
+  };
+  /** Re-derive the loss shown (after a choice or an edit); true when it changed. */
+  const reshow = (): boolean => {
+    const next = pick();
+    if (sameLoss(next, shown)) return false;
+    shown = next;
+    setActiveLoss(next);
+    return true;
   };
 
   function extentOf(ats: readonly string[], start = { rows: 0, cols: 0 }): { rows: number; cols: number } {
@@ -107,11 +128,15 @@ export function createBridge(ws: Workspace): Bridge {
   const onChange = (ch: ChangeSet) => {
     parked.clear();
     batch(() => {
+      // A new sheet starts from its first grad cell, whatever was chosen in the one before.
+      if (ch.loaded) chosen = null;
       // Gradients can change anywhere upstream of the loss: re-read every cell on screen.
       // Without a grad cell there are no gradients, so only the listed cells changed.
-      const hadGrads = gradCells().length > 0;
-      if (ch.structure) setGradCells(engine.gradCells());
-      const gradsMayChange = ch.grads && (hadGrads || gradCells().length > 0);
+      const hadGrads = losses.length > 0;
+      losses = engine.losses();
+      setGradCells(losses.map((l) => l.gradCell));
+      const switched = reshow();
+      const gradsMayChange = switched || (ch.grads && (hadGrads || losses.length > 0));
       if (gradsMayChange) {
         for (const [at, l] of live) l.set(read(at));
       } else {
@@ -121,7 +146,6 @@ export function createBridge(ws: Workspace): Bridge {
         namesCache = null;
         setStructure((n) => n + 1);
       }
-      setActiveLoss(engine.activeLoss());
       setProgress(ch.progress);
       // Cleared cells may be listed too: the extent only ever adds a margin, never hides a cell.
       // Only a structural change can add a cell (values changing cannot), so only then is the
@@ -177,6 +201,13 @@ export function createBridge(ws: Workspace): Bridge {
     extent,
     gradCells,
     activeLoss,
+    chooseGradCell(at) {
+      chosen = at;
+      parked.clear();
+      batch(() => {
+        if (reshow()) for (const [cell, l] of live) l.set(read(cell));
+      });
+    },
     progress,
     names() {
       if (!namesCache) namesCache = engine.names();
@@ -184,9 +215,14 @@ export function createBridge(ws: Workspace): Bridge {
     },
     explain(at) {
       tick();
-      return engine.explain(at);
+      return engine.explain(at, { loss: activeLoss()?.loss ?? null });
     },
-    peek: (at) => engine.get(at),
+    opGraph() {
+      tick();
+      const l = activeLoss();
+      return l ? engine.opGraph(l.loss) : engine.opGraph();
+    },
+    peek: (at) => engine.get(at, { loss: shown?.loss ?? null }),
     lossName() {
       const l = activeLoss();
       if (!l) return null;
@@ -208,6 +244,10 @@ export function createBridge(ws: Workspace): Bridge {
       live.clear();
     },
   };
+}
+
+function sameLoss(a: LossRef | null, b: LossRef | null): boolean {
+  return a?.gradCell === b?.gradCell && a?.loss === b?.loss;
 }
 
 function sameList(a: string[], b: string[]): boolean {

@@ -122,7 +122,7 @@ export function createController(ws: Workspace, bridge: Bridge): Controller {
   function afterSelect(): void {
     // Selecting a grad cell makes its loss the one whose gradients the grid shows.
     const at = active();
-    if (bridge.gradCells().includes(at) && bridge.activeLoss()?.gradCell !== at) ws.setActiveGrad(at);
+    if (bridge.gradCells().includes(at) && bridge.activeLoss()?.gradCell !== at) bridge.chooseGradCell(at);
   }
 
   const c: Controller = {

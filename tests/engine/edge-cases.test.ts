@@ -633,16 +633,52 @@ describe('parameters and several losses', () => {
     expect(valueOf(e, 'A2')).toBe(4);
   });
 
-  it('the grid shows the gradients of the selected grad cell (the first by default)', () => {
+  it('get(at, { loss }) answers for the loss asked about (the first grad cell\'s by default)', () => {
     const e = sheet({ A1: '3', A2: 'A1 * A1', A3: 'grad(A2)', B1: '2', B2: 'B1 * B1 * B1 + A1', B3: 'grad(B2)' });
     expect(e.gradCells()).toEqual(['A3', 'B3']);
-    expect(e.activeLoss()).toEqual({ gradCell: 'A3', loss: 'A2' });
+    expect(e.losses()).toEqual([{ gradCell: 'A3', loss: 'A2' }, { gradCell: 'B3', loss: 'B2' }]);
+    expect(e.defaultLoss()).toEqual({ gradCell: 'A3', loss: 'A2' });
     expect([grid(e, 'A1'), grid(e, 'B1')]).toEqual([6, null]);
-    e.setActiveGrad('B3');
-    expect(e.activeLoss()).toEqual({ gradCell: 'B3', loss: 'B2' });
-    expect([grid(e, 'A1'), grid(e, 'B1')]).toEqual([1, 12]);
+    const forB2 = (at: string) => e.get(at, { loss: 'B2' })!.grad;
+    expect([forB2('A1'), forB2('B1')]).toEqual([1, 12]);
+    expect(e.get('A1', { loss: null })!.grad).toBeNull();
     e.setCell('B3', '');
-    expect(e.activeLoss()).toEqual({ gradCell: 'A3', loss: 'A2' });
+    expect(e.defaultLoss()).toEqual({ gradCell: 'A3', loss: 'A2' });
+    expect(e.losses()).toEqual([{ gradCell: 'A3', loss: 'A2' }]);
+  });
+
+  it('switching the loss read runs no forward evaluation and no reverse pass; an edit reruns only the pass of the loss it reaches', () => {
+    const e = sheet({ A1: '3', A2: 'A1 * A1', A3: 'grad(A2)', B1: '2', B2: 'B1 * B1 * B1 + A1', B3: 'grad(B2)' });
+    const evals = e.evaluations;
+    const passes = e.backwardPasses; // each grad(L) cell ran its loss's pass while computing
+    expect(grid(e, 'A1')).toBe(6);
+    expect(e.get('A1', { loss: 'B2' })!.grad).toBe(1);
+    expect(e.get('A1', { loss: 'A2' })!.grad).toBe(6);
+    expect(e.cells({ loss: 'B2' }).find((c) => c.at === 'B1')!.grad).toBe(12);
+    expect(e.explain('B1', { loss: 'B2' }).grad).toBe(12);
+    expect([e.backwardPasses, e.evaluations]).toEqual([passes, evals]);
+    e.setCell('B1', '1');
+    expect(e.backwardPasses).toBe(passes + 1); // B2's (for B3); A2 was not recomputed
+    expect(e.get('B1', { loss: 'B2' })!.grad).toBe(3);
+    expect(e.get('A1', { loss: 'A2' })!.grad).toBe(6);
+    expect(e.backwardPasses).toBe(passes + 1);
+  });
+
+  it('get(at, { loss }) for a cell no grad(L) reads runs its reverse pass on the first read only, and again after an edit reaches it', () => {
+    const e = sheet({ A1: '3', A2: 'A1 * A1', B1: '5' });
+    expect(e.defaultLoss()).toBeNull();
+    expect(e.get('A1')!.grad).toBeNull();
+    const passes = e.backwardPasses;
+    expect(e.get('A1', { loss: 'A2' })!.grad).toBe(6);
+    expect(e.get('A2', { loss: 'A2' })!.grad).toBe(1);
+    expect(e.backwardPasses).toBe(passes + 1);
+    e.setCell('B1', '6'); // not upstream of A2
+    expect(e.get('A1', { loss: 'A2' })!.grad).toBe(6);
+    expect(e.backwardPasses).toBe(passes + 1);
+    e.setCell('A1', '4');
+    expect(e.get('A1', { loss: 'A2' })!.grad).toBe(8);
+    expect(e.backwardPasses).toBe(passes + 2);
+    expect(e.get('A1', { loss: 'nothing' })!.grad).toBeNull();
   });
 
   it('grad(E, W) inside another formula (an update step) is a constant for other gradients, and numgrad agrees', () => {

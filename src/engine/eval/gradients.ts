@@ -192,6 +192,7 @@ export function createGradients(host: GradientHost) {
   const marks2 = new Marks();
   let pending = new Int32Array(1024);
   const scratchAdj: (Value | undefined)[] = [];
+  let passes = 0;
 
   function gradientsOf(lossId: number): Gradients {
     const cached = gradCache.get(lossId);
@@ -203,6 +204,7 @@ export function createGradients(host: GradientHost) {
 
 
   function startBackward(lossId: number): BackwardRun {
+    passes++;
     const adj: (Value | undefined)[] = new Array(graph.size());
     let error: CellError | null = null;
     let up: number[] = [];
@@ -244,9 +246,13 @@ export function createGradients(host: GradientHost) {
     if (!run.error) {
       // Upstream cells with no differentiable path to L (labels, comparisons, sizes) still
       // show ∂L/∂cell = 0; they are remembered so the gradient check does not difference them.
-      for (const id of order) {
+      // (An indexed loop, and the value read only where no gradient arrived: this runs over
+      // every upstream cell of every pass.)
+      for (let k = 0; k < order.length; k++) {
+        const id = order[k];
+        if (adj[id] !== undefined) continue;
         const v = graph.value(id);
-        if (adj[id] === undefined && v !== null) {
+        if (v !== null) {
           const [r, c] = shapeOf(v);
           adj[id] = filled(r, c, 0);
           constant.add(id);
@@ -627,7 +633,7 @@ export function createGradients(host: GradientHost) {
     return gradCache.get(lossId) ?? null;
   }
 
-  return { gradientsOf, lastComputed, startBackward, stepBackward, finishBackward, staleBackward, gradValue, numgrad, check };
+  return { passes: () => passes, gradientsOf, lastComputed, startBackward, stepBackward, finishBackward, staleBackward, gradValue, numgrad, check };
 }
 
 export type Gradient = ReturnType<typeof createGradients>;

@@ -69,7 +69,7 @@ function writeScript(engine: Engine, d: Dialect, opts: ExportOptions): string {
   const runner = createPlanRunner(plan, engine.registry);
   const values = runner.forward(undefined, engine.trainState().step);
   const shapes: Shape[] = values.map((v) => (v === undefined ? [1, 1] : (shapeOf(v) as Shape)));
-  const active = engine.activeLoss();
+  const active = engine.defaultLoss();
   const lossCell = active ? plan.cells.find((c) => c.at === active.loss) : undefined;
   const loss = lossCell?.slot ?? null;
   const up = loss === null ? new Set<number>() : upstreamSlots(plan, loss);

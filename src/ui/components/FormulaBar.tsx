@@ -1,5 +1,5 @@
 // The formula bar: the address, the name box and the formula input (with autocomplete).
-import { For, Show, createSignal } from 'solid-js';
+import { For, Show, batch, createSignal } from 'solid-js';
 import type { Controller } from '../controller';
 import { type SuggestionSet, accept, suggest } from '../kernel/autocomplete';
 import { historyAction } from '../kernel/keys';
@@ -94,12 +94,16 @@ export function FormulaBar(props: { ctl: Controller }) {
     // Focus moves first: focusing after the commit has changed the DOM forces a synchronous
     // style and layout pass over the grid (measured: most of a 1,000-cell edit's handler time).
     // A refused commit (an invalid name) takes the focus back, with the reason shown.
+    // Commit and move as one update: the panels that follow the selection (the typeset
+    // breakdown) render once, for the cell moved to, not first for the cell just left.
     ctl.focusGrid();
-    if (!ctl.commitEdit()) {
-      ctl.focusFormula(true);
-      return;
-    }
-    ctl.move(dc, dr);
+    batch(() => {
+      if (!ctl.commitEdit()) {
+        ctl.focusFormula(true);
+        return;
+      }
+      ctl.move(dc, dr);
+    });
   }
 
   function onKeyDown(e: KeyboardEvent) {

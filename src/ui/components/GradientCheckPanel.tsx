@@ -23,7 +23,7 @@ export function GradientCheckPanel(props: { ctl: Controller; onClose: () => void
   const run = () => setResult(ctl.ws.engine.gradientCheck());
   run();
   const label = (at: string) => {
-    const n = ctl.ws.engine.get(at)?.name;
+    const n = ctl.ws.cellState(at).name;
     return n ? `${n} (${at})` : at;
   };
   return (

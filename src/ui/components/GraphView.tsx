@@ -14,15 +14,10 @@ const PLAY_MS = 700;
 
 export function GraphView(props: { ctl: Controller; onClose: () => void }) {
   const ctl = props.ctl;
-  const engine = ctl.ws.engine;
-  const graph = createMemo(() => {
-    ctl.bridge.tick();
-    ctl.bridge.activeLoss();
-    return engine.opGraph();
-  });
+  const graph = createMemo(() => ctl.bridge.opGraph());
   const [modeChoice, setModeChoice] = createSignal<GraphMode | null>(null);
   const mode = () => modeChoice() ?? defaultMode(graph());
-  const layout = createMemo<GraphLayout>(() => layoutGraph(graph(), mode(), engine.registry));
+  const layout = createMemo<GraphLayout>(() => layoutGraph(graph(), mode(), ctl.bridge.registry));
 
   // ---- step-through ----
   const [st, setSt] = createSignal<StepThrough | null>(null);
@@ -263,7 +258,7 @@ export function GraphView(props: { ctl: Controller; onClose: () => void }) {
           </svg>
         </div>
         <Show when={st()}>
-          <StepDetail c={controls} registry={engine.registry} cellLabel={cellLabel} />
+          <StepDetail c={controls} registry={ctl.bridge.registry} cellLabel={cellLabel} />
         </Show>
       </div>
     </section>

@@ -177,7 +177,7 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
             <select
               aria-label="Grad cell"
               value={b.activeLoss()!.gradCell}
-              onChange={(e) => ctl.ws.setActiveGrad(e.currentTarget.value)}
+              onChange={(e) => b.chooseGradCell(e.currentTarget.value)}
             >
               <For each={b.gradCells()}>{(g) => <option value={g}>{g}</option>}</For>
             </select>

@@ -15,7 +15,8 @@ export interface Mark {
 }
 
 export function markOf(ws: Workspace, at: string): Mark {
-  const extra = ws.toDoc().cells.find((c) => c.at === at)?.extra;
+  // One cell's record (the answer toggle reads it after every edit): not the whole document.
+  const extra = ws.cellState(at).extra;
   return { answer: extra?.answer === true, byHand: extra?.by_hand === true };
 }
 
@@ -32,7 +33,7 @@ export type Download = { ok: true; name: string; text: string; type: string } | 
 
 export function studentCopyDownload(ws: Workspace): Download {
   const doc = ws.toDoc();
-  const copy = studentCopy(doc, (at) => ws.engine.get(at)?.value ?? null);
+  const copy = studentCopy(doc, (at) => ws.engine.get(at, { loss: null })?.value ?? null);
   if (!copy.ok) return { ok: false, error: `Student copy: ${copy.error}` };
   return { ok: true, name: fileNameFor(ws.title()).replace(/\.json$/, '-student.json'), text: writeSheet(copy.doc), type: 'application/json' };
 }

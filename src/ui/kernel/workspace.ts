@@ -60,7 +60,6 @@ export interface Workspace {
   edited(): boolean;
   undo(): boolean;
   redo(): boolean;
-  setActiveGrad(at: string | null): void;
   subscribe(listener: (e: WorkspaceEvent) => void): () => void;
 }
 
@@ -375,10 +374,6 @@ export function createWorkspace(opts: WorkspaceOptions = {}): Workspace {
       applyEntry(e, 'redo');
       emit({ kind: 'history' });
       return true;
-    },
-
-    setActiveGrad(at) {
-      engine.setActiveGrad(at);
     },
 
     subscribe(listener) {

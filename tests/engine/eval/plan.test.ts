@@ -53,13 +53,11 @@ describe('buildPlan over the example sheets', () => {
       const runner = createPlanRunner(plan, e.registry);
       const values = runner.forward();
       for (const c of plan.cells) expectClose(values[c.slot], e.get(c.at)!.value!, `value of ${c.at}`);
-      for (const gc of e.gradCells()) {
-        e.setActiveGrad(gc);
-        const loss = e.activeLoss()!.loss;
+      for (const { loss } of e.losses()) {
         const lossSlot = plan.cells.find((c) => c.at === loss)!.slot;
         const { adj } = runner.backward(values, lossSlot);
         const grads = cellGradients(plan, values, adj, lossSlot);
-        const engineGrads = e.cells().filter((c) => c.grad !== null);
+        const engineGrads = e.cells({ loss }).filter((c) => c.grad !== null);
         expect([...grads.keys()].sort()).toEqual(engineGrads.map((c) => c.at).sort());
         for (const c of engineGrads) expectClose(grads.get(c.at)!, c.grad!, `∂${loss}/∂${c.at}`);
       }
@@ -67,7 +65,7 @@ describe('buildPlan over the example sheets', () => {
 
     it(`${file}: the adjoint trace sums, per cell, to the cell's gradient`, () => {
       const e = load(file);
-      const loss = e.activeLoss()!.loss;
+      const loss = e.defaultLoss()!.loss;
       const plan = e.plan({ losses: [loss] });
       const runner = createPlanRunner(plan, e.registry);
       const values = runner.forward();
@@ -97,7 +95,7 @@ describe('engine.explain: the breakdown from shallow plans of the consumers', ()
   for (const file of files) {
     it(`${file}: every cell's parts (one per consumer) sum to its gradient`, () => {
       const e = load(file);
-      const loss = e.activeLoss()!.loss;
+      const loss = e.defaultLoss()!.loss;
       for (const c of e.cells()) {
         if (c.grad === null || c.at === loss) continue;
         const parts = e.explain(c.at).parts;

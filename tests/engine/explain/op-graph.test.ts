@@ -38,10 +38,8 @@ describe('engine.opGraph() on every example', () => {
   for (const file of files) {
     it(`${file}: one node per op step; values and gradients are the engine's; the breakdown sums to each gradient; step-through ends at the gradients`, () => {
       const engine = load(file);
-      for (const gradCell of engine.gradCells()) {
-        engine.setActiveGrad(gradCell);
-        const loss = engine.activeLoss()!.loss;
-        const graph = engine.opGraph();
+      for (const { loss } of engine.losses()) {
+        const graph = engine.opGraph(loss);
         expect(graph.error).toBeNull();
         expect(graph.loss).toBe(loss);
         const plan = engine.plan({ losses: [loss] });
@@ -49,7 +47,7 @@ describe('engine.opGraph() on every example', () => {
         graph.nodes.forEach((n, i) => expect([n.id, n.op, n.cell]).toEqual([i, plan.steps[i].op, plan.steps[i].cell]));
         // Cell outputs carry the engine's value and gradient; edges carry their source's value.
         for (const c of graph.cells) {
-          const view = engine.get(c.at)!;
+          const view = engine.get(c.at, { loss })!;
           expectClose(c.value, view.value, `${file} ${c.at} value`);
           expectClose(c.grad, view.grad, `${file} ${c.at} gradient`);
         }
@@ -64,8 +62,8 @@ describe('engine.opGraph() on every example', () => {
           const b = cellBreakdown(graph, c.at, engine.registry, Infinity);
           const sum = b.groups.reduce<Value | null>((s, g) => (s === null ? g.total : addValues(s, g.total)), null);
           if (sum === null) expect(flat(c.grad).every((x) => x === 0), `${file} ${c.at}: no term, zero gradient`).toBe(true);
-          else expectClose(sum, engine.get(c.at)!.grad, `${file} ${c.at} breakdown sum`);
-          expect(b.groups.map((g) => g.consumer)).toEqual(engine.explain(c.at).parts.map((p) => p.via));
+          else expectClose(sum, engine.get(c.at, { loss })!.grad, `${file} ${c.at} breakdown sum`);
+          expect(b.groups.map((g) => g.consumer)).toEqual(engine.explain(c.at, { loss }).parts.map((p) => p.via));
         }
         // Step-through: after every op the sums are the partial sums of the trace; at the end the gradients.
         const st = createStepThrough(graph);

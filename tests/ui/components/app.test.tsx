@@ -226,6 +226,19 @@ describe('App', () => {
     expect(insp.textContent).toContain('via q: ∂f/∂q · ∂q/∂x = -4 · 1 = -4');
   });
 
+  it('after an edit the breakdown follows with the new numbers once the grid has painted', async () => {
+    const { root, cell, formula } = mount();
+    const insp = () => getByRole(root, 'complementary', { name: 'Inspector' }).textContent ?? '';
+    fireEvent.mouseDown(cell('A1'));
+    expect(insp()).toContain('via q: ∂f/∂q · ∂q/∂x = -4 · 1 = -4');
+    fireEvent.mouseDown(cell('A3'));
+    fireEvent.keyDown(cell('A3'), { key: 'Enter' });
+    typeFormula(formula, '-3');
+    fireEvent.keyDown(formula, { key: 'Enter' });
+    fireEvent.mouseDown(cell('A1'));
+    await waitFor(() => expect(insp()).toContain('via q: ∂f/∂q · ∂q/∂x = -3 · 1 = -3'));
+  });
+
   it('selecting a grad cell makes its loss the one shown', () => {
     const { formula, cell, label, root } = mount();
     fireEvent.mouseDown(cell('D1'));

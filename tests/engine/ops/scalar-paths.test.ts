@@ -1,8 +1,8 @@
 // Ops may carry a fast path for plain numbers (`scalar`, `scalarVjp`) next to their general
 // forward and VJPs. The fast path must compute exactly what the general path computes.
 import { describe, expect, it } from 'vitest';
-import { createRegistry } from '../../src/engine/ops/registry';
-import { Matrix, type Value } from '../../src/engine/tensor/value';
+import { createRegistry } from '../../../src/engine/ops/registry';
+import { Matrix, type Value } from '../../../src/engine/tensor/value';
 
 const asNumber = (v: Value): number => (typeof v === 'number' ? v : (v as Matrix).data[0]);
 // 0 and NaN too: the fast paths must keep NaN exactly where the general paths do (issue 7.2).

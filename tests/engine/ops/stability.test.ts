@@ -2,8 +2,8 @@
 // and cross-entropy of scores in the thousands (where a naive exp overflows). Values must be
 // finite and exact; gradients, taken through the engine, finite and exact too.
 import { describe, expect, it } from 'vitest';
-import { isFiniteValue } from '../../src/engine/tensor/value';
-import { sheet, toPlain, valueOf } from './helpers';
+import { isFiniteValue } from '../../../src/engine/tensor/value';
+import { sheet, toPlain, valueOf } from '../helpers';
 
 /** softmax of a row, computed the textbook-stable way on small numbers. */
 function softmaxRow(xs: number[]): number[] {

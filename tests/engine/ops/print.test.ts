@@ -1,10 +1,10 @@
 // exprText prints an Expr back as formula text with the brackets precedence needs: every
 // rule and every composite's expansion prints to text that parses back to the same tree.
 import { describe, expect, it } from 'vitest';
-import { type Expr, parseFormula } from '../../src/engine/formula/parse';
-import { exprText } from '../../src/engine/ops/print';
-import { createRegistry } from '../../src/engine/ops/registry';
-import { ruleExpr } from '../../src/engine/ops/rules';
+import { type Expr, parseFormula } from '../../../src/engine/formula/parse';
+import { exprText } from '../../../src/engine/ops/print';
+import { createRegistry } from '../../../src/engine/ops/registry';
+import { ruleExpr } from '../../../src/engine/ops/rules';
 
 const registry = createRegistry();
 

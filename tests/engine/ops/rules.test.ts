@@ -3,15 +3,15 @@
 // per input (null exactly where its VJP is), every rule compiles against the registry, and
 // on the random inputs of the gradient table every numeric VJP equals its evaluated rule.
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../src/engine/eval/program';
-import { parseFormula } from '../../src/engine/formula/parse';
-import { isAddress } from '../../src/engine/formula/address';
-import { defineOp, type OpDef, type Registry } from '../../src/engine/ops/define';
-import { createRegistry } from '../../src/engine/ops/registry';
-import { compiledRule, evalRule, ruleExpr, ruleLines, ruleText } from '../../src/engine/ops/rules';
-import { map } from '../../src/engine/tensor/kernels';
-import { Matrix, type Value, normalize, shapeOf } from '../../src/engine/tensor/value';
-import { makeRandom, randomLike } from './helpers';
+import { compile } from '../../../src/engine/eval/program';
+import { parseFormula } from '../../../src/engine/formula/parse';
+import { isAddress } from '../../../src/engine/formula/address';
+import { defineOp, type OpDef, type Registry } from '../../../src/engine/ops/define';
+import { createRegistry } from '../../../src/engine/ops/registry';
+import { compiledRule, evalRule, ruleExpr, ruleLines, ruleText } from '../../../src/engine/ops/rules';
+import { map } from '../../../src/engine/tensor/kernels';
+import { Matrix, type Value, normalize, shapeOf } from '../../../src/engine/tensor/value';
+import { makeRandom, randomLike } from '../helpers';
 import { GRADIENT_CASES, hash } from './op-cases';
 
 const registry = createRegistry();

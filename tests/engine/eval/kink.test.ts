@@ -4,9 +4,9 @@
 // with CS231n's thresholds by one function.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../src/engine/engine';
-import { NUMGRAD_STEP } from '../../src/engine/eval/gradients';
-import { readRelativeError } from '../../src/engine/ops/verify';
+import { createEngine, type Engine } from '../../../src/engine/engine';
+import { NUMGRAD_STEP } from '../../../src/engine/eval/gradients';
+import { readRelativeError } from '../../../src/engine/ops/verify';
 
 /** x in A1, the loss in B1, check(grad(L, x), numgrad(L, x)) in C1. */
 function sheet(x: string, loss: string): Engine {
@@ -186,7 +186,7 @@ describe('the whole-sheet gradient check near a kink', () => {
 
 describe('layering', () => {
   it('the reverse pass does not import the engine\'s cell records (eval/gradients.ts → cell.ts)', () => {
-    const src = readFileSync(new URL('../../src/engine/eval/gradients.ts', import.meta.url), 'utf8');
+    const src = readFileSync(new URL('../../../src/engine/eval/gradients.ts', import.meta.url), 'utf8');
     expect(src).not.toMatch(/from '\.\.\/cell'/);
     expect(src).not.toMatch(/as any/);
   });

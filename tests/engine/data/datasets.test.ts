@@ -2,10 +2,10 @@
 // labels, the spiral equal to the peers' data bit for bit, moons/circles geometry, and errors
 // as values on the cell (#ARG, #SIZE), never a throw.
 import { describe, expect, it } from 'vitest';
-import { circlesData, linspace, moonsData, spiralData } from '../../src/engine/data/synthetic';
-import { createRegistry } from '../../src/engine/ops/registry';
-import { Matrix, type Value } from '../../src/engine/tensor/value';
-import { errorOf, sheet, toPlain, valueOf } from './helpers';
+import { circlesData, linspace, moonsData, spiralData } from '../../../src/engine/data/synthetic';
+import { createRegistry } from '../../../src/engine/ops/registry';
+import { Matrix, type Value } from '../../../src/engine/tensor/value';
+import { errorOf, sheet, toPlain, valueOf } from '../helpers';
 
 const mat = (v: Value): Matrix => {
   if (typeof v === 'number') throw new Error(`expected a matrix, got ${v}`);

@@ -2,9 +2,9 @@
 // path (narrow and wide products, broadcasting on either side), with zeros (the products skip
 // them) and IEEE specials (0·∞ must stay NaN, as in NumPy).
 import { describe, expect, it } from 'vitest';
-import { addValues, arith, matmul, matmulTA, matmulTB, map, sumAll, sumCols, sumRows, transpose, unbroadcast, zip } from '../../src/engine/tensor/kernels';
-import { Matrix, type Value } from '../../src/engine/tensor/value';
-import { makeRandom, type Rand } from './helpers';
+import { addValues, arith, matmul, matmulTA, matmulTB, map, sumAll, sumCols, sumRows, transpose, unbroadcast, zip } from '../../../src/engine/tensor/kernels';
+import { Matrix, type Value } from '../../../src/engine/tensor/value';
+import { makeRandom, type Rand } from '../helpers';
 
 function randomMatrix(rand: Rand, r: number, c: number, specials: boolean): Matrix {
   const d = new Float64Array(r * c);

@@ -2,8 +2,8 @@
 // the line and column. Property: any finite matrix written as CSV parses back bit for bit.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type CsvResult, parseCsv, toCsv } from '../../src/engine/data/csv';
-import { Matrix } from '../../src/engine/tensor/value';
+import { type CsvResult, parseCsv, toCsv } from '../../../src/engine/data/csv';
+import { Matrix } from '../../../src/engine/tensor/value';
 
 function ok(r: CsvResult): Extract<CsvResult, { ok: true }> {
   if (!r.ok) throw new Error(r.message);

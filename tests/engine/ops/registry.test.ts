@@ -1,9 +1,9 @@
 // The registry is the only list of ops: every operator the parser knows names an op in it,
 // with the same spelling recorded on the op, and each registry is a fresh instance.
 import { describe, expect, it } from 'vitest';
-import { BINARY_OPS } from '../../src/engine/formula/parse';
-import { createRegistry } from '../../src/engine/ops/registry';
-import { defineOp } from '../../src/engine/ops/define';
+import { BINARY_OPS } from '../../../src/engine/formula/parse';
+import { createRegistry } from '../../../src/engine/ops/registry';
+import { defineOp } from '../../../src/engine/ops/define';
 
 describe('createRegistry()', () => {
   it('has an op for every operator of the formula language, whose symbol is that operator', () => {
@@ -42,7 +42,7 @@ describe('createRegistry()', () => {
 
 describe('work bounds', () => {
   it('a matrix product too large to finish in seconds is a #SIZE error on its cell, not a hang', async () => {
-    const { createEngine } = await import('../../src/engine/engine');
+    const { createEngine } = await import('../../../src/engine/engine');
     const e = createEngine();
     e.setCell('A1', 'ones(4000, 4000)');
     e.setCell('A2', 'A1 @ A1');
@@ -55,7 +55,7 @@ describe('work bounds', () => {
 
 describe('propagated errors', () => {
   it('grad(L, X) and numgrad(L, X) with X in error name where the error started, once', async () => {
-    const { createEngine } = await import('../../src/engine/engine');
+    const { createEngine } = await import('../../../src/engine/engine');
     const e = createEngine();
     e.setCell('A1', '[[1, 2]] + [[1, 2, 3]]'); // #SHAPE starts here
     e.setCell('A2', 'A1 * 2'); // carries it

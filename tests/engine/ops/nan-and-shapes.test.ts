@@ -2,8 +2,8 @@
 // scalar fast paths and on matrices. Issue 7.3: mse of differently shaped prediction and
 // target is a #SHAPE error, not a silent broadcast. And the functions of issue 8.
 import { describe, expect, it } from 'vitest';
-import { type Value } from '../../src/engine/tensor/value';
-import { errorOf, sheet, toPlain, valueOf } from './helpers';
+import { type Value } from '../../../src/engine/tensor/value';
+import { errorOf, sheet, toPlain, valueOf } from '../helpers';
 
 const isNaNValue = (v: Value) => (typeof v === 'number' ? Number.isNaN(v) : Array.from(v.data).every(Number.isNaN));
 

@@ -1,8 +1,8 @@
 // The table of gradient test cases, one entry per differentiable op of the registry: random
 // inputs of several shapes (broadcasting, non-square products, axis forms, …). The finite-
 // difference test (op-gradients) and the rule test (rules) both walk it.
-import { Matrix, type Value, normalize, shapeOf, shapeText } from '../../src/engine/tensor/value';
-import { awayFromZero, scalarIn, uniform, type Rand } from './helpers';
+import { Matrix, type Value, normalize, shapeOf, shapeText } from '../../../src/engine/tensor/value';
+import { awayFromZero, scalarIn, uniform, type Rand } from '../helpers';
 
 export interface Case {
   label: string;

@@ -2,11 +2,11 @@
 // comparisons, a leading `=`, pinned `$A$1` addresses, parse errors with positions, the
 // messages for unknown functions and names, and the text rewrites of rewrite.ts.
 import { describe, expect, it } from 'vitest';
-import { ParseError } from '../../src/engine/errors';
-import { type Expr, collectRefs, parseFormula } from '../../src/engine/formula/parse';
-import { referenceTokens, renameInFormula, shiftRefs } from '../../src/engine/formula/rewrite';
-import { isAddress, nameProblem, parseAddress, formatAddress, colToLetters, lettersToCol } from '../../src/engine/formula/address';
-import { errorOf, sheet, toPlain, valueOf } from './helpers';
+import { ParseError } from '../../../src/engine/errors';
+import { type Expr, collectRefs, parseFormula } from '../../../src/engine/formula/parse';
+import { referenceTokens, renameInFormula, shiftRefs } from '../../../src/engine/formula/rewrite';
+import { isAddress, nameProblem, parseAddress, formatAddress, colToLetters, lettersToCol } from '../../../src/engine/formula/address';
+import { errorOf, sheet, toPlain, valueOf } from '../helpers';
 
 /** An Expr as a compact S-expression: add(1, mul(x, 2)), A1:B2, [[1, 2]]. */
 function show(e: Expr): string {

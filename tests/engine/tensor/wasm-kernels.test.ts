@@ -6,11 +6,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { OpError } from '../../src/engine/errors';
-import { matmul, matmulTA, matmulTB, setKernelBackend, wasmKernelsAvailable } from '../../src/engine/tensor/kernels';
-import { loadWasmGemm, RETAIN_BYTES } from '../../src/engine/tensor/wasm/gemm';
-import { Matrix } from '../../src/engine/tensor/value';
-import { makeRandom, type Rand } from './helpers';
+import { OpError } from '../../../src/engine/errors';
+import { matmul, matmulTA, matmulTB, setKernelBackend, wasmKernelsAvailable } from '../../../src/engine/tensor/kernels';
+import { loadWasmGemm, RETAIN_BYTES } from '../../../src/engine/tensor/wasm/gemm';
+import { Matrix } from '../../../src/engine/tensor/value';
+import { makeRandom, type Rand } from '../helpers';
 
 afterEach(() => {
   setKernelBackend('auto');
@@ -181,7 +181,7 @@ describe('start-up choice', () => {
     expect(loadWasmGemm()).toBeNull();
     // A fresh copy of kernels.ts decides at import, as the page, a Worker and the CLI do.
     vi.resetModules();
-    const k = await import('../../src/engine/tensor/kernels');
+    const k = await import('../../../src/engine/tensor/kernels');
     expect(k.wasmKernelsAvailable()).toBe(false);
     expect(k.setKernelBackend('wasm')).toBe(false);
     expectClose(k.matmul(a, b), expected, 'matmul without WebAssembly');

@@ -2,7 +2,7 @@
 // from node_modules; the per-registry source seam (loading → #LOADING, then a recompute);
 // the binary pack the app fetches.
 import { describe, expect, it } from 'vitest';
-import { createEngine } from '../../src/engine/engine';
+import { createEngine } from '../../../src/engine/engine';
 import {
   MNIST_PIXELS,
   type MnistAnswer,
@@ -11,11 +11,11 @@ import {
   decodeMnistPack,
   encodeMnistPack,
   splitMnist,
-} from '../../src/engine/data/mnist';
-import { nodeMnistSource } from '../../src/engine/data/mnist-node';
-import { createRegistry } from '../../src/engine/ops/registry';
-import { Matrix, type Value } from '../../src/engine/tensor/value';
-import { errorOf, sheet, valueOf } from './helpers';
+} from '../../../src/engine/data/mnist';
+import { nodeMnistSource } from '../../../src/engine/data/mnist-node';
+import { createRegistry } from '../../../src/engine/ops/registry';
+import { Matrix, type Value } from '../../../src/engine/tensor/value';
+import { errorOf, sheet, valueOf } from '../helpers';
 
 const mat = (v: Value): Matrix => {
   if (typeof v === 'number') throw new Error(`expected a matrix, got ${v}`);

@@ -6,11 +6,11 @@
 // Composite ops (expand) are checked through the engine: grad(L, X) against numgrad(L, X).
 // Adding an op to the registry without an entry here fails the coverage test.
 import { describe, expect, it } from 'vitest';
-import type { OpDef } from '../../src/engine/ops/define';
-import { createRegistry } from '../../src/engine/ops/registry';
-import { relativeError } from '../../src/engine/ops/verify';
-import { Matrix, type Value, cloneValue, normalize, shapeOf, shapeText } from '../../src/engine/tensor/value';
-import { literal, makeRandom, randomLike, sheet, valueOf, type Rand } from './helpers';
+import type { OpDef } from '../../../src/engine/ops/define';
+import { createRegistry } from '../../../src/engine/ops/registry';
+import { relativeError } from '../../../src/engine/ops/verify';
+import { Matrix, type Value, cloneValue, normalize, shapeOf, shapeText } from '../../../src/engine/tensor/value';
+import { literal, makeRandom, randomLike, sheet, valueOf, type Rand } from '../helpers';
 import { GRADIENT_CASES, NON_DIFFERENTIABLE, hash, m, s, type Case } from './op-cases';
 
 const H = 1e-6;

@@ -2,9 +2,9 @@
 // responsive; it must end exactly where a synchronous recompute ends, whatever is edited
 // while it runs.
 import { describe, expect, it } from 'vitest';
-import { createEngine, type ChangeSet, type Engine, type Slicer } from '../../src/engine/engine';
-import type { SheetDoc } from '../../src/engine/sheet/document';
-import { chainSheet } from '../../bench/workloads';
+import { createEngine, type ChangeSet, type Engine, type Slicer } from '../../../src/engine/engine';
+import type { SheetDoc } from '../../../src/engine/sheet/document';
+import { chainSheet } from '../../../bench/workloads';
 
 /** A slicer whose clock moves 1 ms per reading and whose deferred work waits in a queue. */
 function manualSlicer(budgetMs: number): Slicer & { queue: (() => void)[]; drain(): number } {
