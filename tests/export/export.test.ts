@@ -320,9 +320,9 @@ describe('gradsheet export of a training sheet: the training loop', () => {
     const xor = cli('export', join(root, 'examples', '19-train-xor.json'), '--to', 'numpy').out;
     expect(xor).toMatch(/^ {4}v_W1 = mu \* v_W1 \+ dW1\n {4}W1 -= lr \* v_W1$/m);
     const sgd = cli('export', small('23-train-mnist-sgd'), '--to', 'numpy').out;
-    expect(sgd).toMatch(/^ {4}W1 -= 0\.01 \* dW1$/m);
+    expect(sgd).toMatch(/^ {4}W1 -= lr \* dW1$/m);
     const decay = cli('export', small('24-train-mnist-decay'), '--to', 'numpy').out;
-    expect(decay).toMatch(/^ {4}W1 = \(1 - 0\.01 \* 0\.0005\) \* W1 - 0\.01 \* v_W1$/m);
+    expect(decay).toMatch(/^ {4}W1 = \(1 - lr \* 0\.0005\) \* W1 - lr \* v_W1$/m);
     const adam = cli('export', join(root, 'examples', '25-train-moons-adam.json'), '--to', 'numpy').out;
     expect(adam).toMatch(/^ {4}m_W1 = 0\.9 \* m_W1 \+ \(1 - 0\.9\) \* dW1$/m);
     expect(adam).toMatch(/^ {4}mt = m_W1 \/ \(1 - 0\.9 \*\* opt\)/m);
