@@ -1,10 +1,11 @@
 // Expr → LaTeX, for typeset gradient rules and local derivatives (KaTeX renders the result in
 // the app). Generic over the formula language: operators by their registry names, other
 // calls as \operatorname{name}(…), with a few functions spelled as mathematics spells them.
-// Iterative (post-order with an explicit stack), so no tree depth can overflow the stack.
+// Iterative (formula/fold.ts), so no tree depth can overflow the stack.
+import { exprChildren, foldExpr } from '../formula/fold';
 import type { Expr } from '../formula/parse';
 import { formatNumber } from '../format-value';
-import { type KnownNumber, simplifyExpr } from '../export/simplify';
+import { type KnownNumber, simplifyExpr } from '../formula/simplify';
 
 /** A printed piece and how tightly it binds (for brackets). */
 export interface Tex {
@@ -24,7 +25,7 @@ export interface LatexOptions {
   hadamard?: boolean;
   /**
    * A name's number when it stands for a literal scalar (the exponent 2 of h^2): folded into the
-   * rule before it is typeset (export/simplify.ts), so `where(2 = 0, 0, 2·h^{2−1})` reads `2·h`.
+   * rule before it is typeset (formula/simplify.ts), so `where(2 = 0, 0, 2·h^{2−1})` reads `2·h`.
    */
   num?: KnownNumber;
 }
@@ -71,20 +72,10 @@ export function escapeTex(s: string): string {
 export function exprLatex(written: Expr, opts: LatexOptions): string {
   // What is known folded first (literal comparisons and whole-number arithmetic, x^1, x·1, …): same value, fewer symbols.
   const root = simplifyExpr(written, opts.num);
-  const done = new Map<Expr, Printed>();
-  const stack: { e: Expr; visited: boolean }[] = [{ e: root, visited: false }];
-  while (stack.length) {
-    const top = stack.pop()!;
-    const e = top.e;
-    const kids = e.k === 'call' ? e.args : e.k === 'matrix' ? e.rows.flat() : [];
-    if (!top.visited) {
-      stack.push({ e, visited: true });
-      for (const c of kids) stack.push({ e: c, visited: false });
-      continue;
-    }
-    done.set(e, print(e, (c) => done.get(c)!, opts));
-  }
-  return done.get(root)!.tex;
+  return foldExpr<Printed>(root, (e, kids) => {
+    const of = new Map(exprChildren(e).map((c, i) => [c, kids[i]]));
+    return print(e, (c) => of.get(c)!, opts);
+  }).tex;
 }
 
 function shapeUnder(tex: string, shape: readonly [number, number] | null): string {

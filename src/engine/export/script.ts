@@ -5,6 +5,7 @@
 // script prints its cells as `gradsheet eval --json` does, so the two can be compared.
 import type { Engine } from '../engine';
 import { compareAddresses } from '../formula/address';
+import { foldExpr } from '../formula/fold';
 import { type Expr } from '../formula/parse';
 import type { Registry } from '../ops/define';
 import { createPlanRunner, fromPlainValue, type Plan, type PlanStep, upstreamSlots } from '../eval/plan';
@@ -12,7 +13,7 @@ import { shapeOf, type Value } from '../tensor/value';
 import { ARRAY_NUMPY, ARRAY_TORCH, helpersFor, MAIN, PRINTING } from './preamble';
 import { exportPlan, trainedParams, trainingSection } from './training';
 import { ruleExpr, ruleOp } from '../ops/rules';
-import { simplifyExpr } from './simplify';
+import { simplifyExpr } from '../formula/simplify';
 import { type Dialect, PREC, type Py, pyNumber, type Shape, spell } from './spell';
 
 export type ExportResult = { ok: true; text: string } | { ok: false; error: string };
@@ -318,25 +319,16 @@ function localTerm(st: PlanStep, j: number, g: Py, registry: Registry, values: r
 function printRule(written: Expr, env: Map<string, Py>, opName: string): Py {
   // Literal operands (the exponent of h ** 2) folded into the rule first: `2 * h`, not `np.where((2 == 0) * 1.0, 0, 2 * h ** 1)`.
   const rule = simplifyExpr(written, (name) => env.get(name)?.num);
-  const done = new Map<Expr, Py>();
-  const stack: { e: Expr; open: boolean }[] = [{ e: rule, open: true }];
-  while (stack.length) {
-    const top = stack.pop()!;
-    const e = top.e;
-    if (e.k === 'call' && top.open) {
-      stack.push({ e, open: false });
-      for (const a of e.args) stack.push({ e: a, open: true });
-      continue;
-    }
-    if (e.k === 'num') done.set(e, pyNumber(e.v));
-    else if (e.k === 'ref') {
+  return foldExpr<Py>(rule, (e, kids) => {
+    if (e.k === 'num') return pyNumber(e.v);
+    if (e.k === 'ref') {
       const p = env.get(e.name);
       if (!p) throw new Error(`export: the gradient rule of ${opName} reads ${e.name}, which this step does not have`);
-      done.set(e, p);
-    } else if (e.k === 'call') done.set(e, spell(e.fn, 'numpy', e.args.map((a) => done.get(a)!)));
-    else throw new Error(`export: the gradient rule of ${opName} holds a ${e.k}, which export cannot write`);
-  }
-  return done.get(rule)!;
+      return p;
+    }
+    if (e.k === 'call') return spell(e.fn, 'numpy', kids);
+    throw new Error(`export: the gradient rule of ${opName} holds a ${e.k}, which export cannot write`);
+  });
 }
 
 /** A value as a Python literal (bit for bit: JavaScript and Python print the shortest round-trip form). */

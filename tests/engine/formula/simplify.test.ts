@@ -1,14 +1,14 @@
-// The rule simplifier (export/simplify.ts): what it folds, what it must leave (shapes, decimals),
+// The rule simplifier (formula/simplify.ts): what it folds, what it must leave (shapes, decimals),
 // that a random formula means the same before and after (evaluated by the engine's own compiler),
 // and that no depth of formula overflows the stack.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createEngine } from '../../src/engine/engine';
-import { compile } from '../../src/engine/eval/program';
-import { runForward } from '../../src/engine/eval/forward';
-import { simplifyExpr } from '../../src/engine/export/simplify';
-import { type Expr, parseFormula } from '../../src/engine/formula/parse';
-import { Matrix, type Value, normalize, shapeOf } from '../../src/engine/tensor/value';
+import { createEngine } from '../../../src/engine/engine';
+import { compile } from '../../../src/engine/eval/program';
+import { runForward } from '../../../src/engine/eval/forward';
+import { simplifyExpr } from '../../../src/engine/formula/simplify';
+import { type Expr, parseFormula } from '../../../src/engine/formula/parse';
+import { Matrix, type Value, normalize, shapeOf } from '../../../src/engine/tensor/value';
 
 const registry = createEngine().registry;
 

@@ -5,9 +5,10 @@
 // `x/1`, `x-0`, `--x`, a `where` whose condition is a literal — into `2 * h`. Every rewrite
 // keeps the value bit for bit (the sign of a zero included) and the shape (a `where` is decided only when the dropped branch is a
 // scalar, so no broadcast is lost) and folds with the engine's own scalar arithmetic. Used by
-// the NumPy printer (export/script.ts) and the typeset rules (explain/latex.ts). Iterative,
-// post-order with an explicit stack: no formula depth can overflow the stack.
-import type { Expr } from '../formula/parse';
+// the NumPy printer (export/script.ts) and the typeset rules (explain/latex.ts). Iterative
+// (formula/fold.ts): no formula depth can overflow the stack.
+import { foldExpr } from './fold';
+import type { Expr } from './parse';
 
 /** A name's value when it is a literal scalar known at this point (the exponent 2), else undefined. */
 export type KnownNumber = (name: string) => number | undefined;
@@ -32,23 +33,13 @@ const isNum = (e: Expr, v?: number): e is { k: 'num'; v: number; pos: number } =
 
 /** The rule with what is known folded away (a new tree; `root` is left as it is). */
 export function simplifyExpr(root: Expr, known?: KnownNumber): Expr {
-  const done = new Map<Expr, Expr>();
-  const stack: { e: Expr; open: boolean }[] = [{ e: root, open: true }];
-  while (stack.length) {
-    const top = stack.pop()!;
-    const e = top.e;
-    if (e.k === 'call' && top.open) {
-      stack.push({ e, open: false });
-      for (const a of e.args) stack.push({ e: a, open: true });
-      continue;
-    }
+  return foldExpr<Expr>(root, (e, kids) => {
     if (e.k === 'ref') {
       const v = known?.(e.name);
-      done.set(e, v === undefined || !Number.isFinite(v) ? e : num(v, e.pos));
-    } else if (e.k === 'call') done.set(e, rewrite(e.fn, e.args.map((a) => done.get(a)!), e.pos));
-    else done.set(e, e); // numbers, matrices, ranges: as written
-  }
-  return done.get(root)!;
+      return v === undefined || !Number.isFinite(v) ? e : num(v, e.pos);
+    }
+    return e.k === 'call' ? rewrite(e.fn, kids, e.pos) : e; // numbers, matrices, ranges: as written
+  });
 }
 
 function rewrite(fn: string, args: Expr[], pos: number): Expr {
