@@ -1,7 +1,7 @@
 // "Recent": the autosaved sheets of this browser, newest first; one click reopens one.
-import { For, Show, createSignal, onCleanup } from 'solid-js';
+import { For, Show, createSignal } from 'solid-js';
 import type { RecentEntry } from '../kernel/recent';
-import { menuKey } from '../kernel/dom';
+import { createDropdown } from './dropdown';
 
 export interface RecentSource {
   list(): RecentEntry[];
@@ -18,27 +18,14 @@ function ago(t: number, now: number): string {
 }
 
 export function RecentMenu(props: { recent: RecentSource }) {
-  const [open, setOpen] = createSignal(false);
+  const menu = createDropdown();
+  const { open, setOpen } = menu;
   const [items, setItems] = createSignal<RecentEntry[]>([]);
-  let root!: HTMLDivElement;
-  let button!: HTMLButtonElement;
-  const outside = (e: MouseEvent) => {
-    if (open() && !root.contains(e.target as Node)) setOpen(false);
-  };
-  document.addEventListener('mousedown', outside);
-  onCleanup(() => document.removeEventListener('mousedown', outside));
-
-  function onMenuKey(e: KeyboardEvent) {
-    menuKey(root, e, () => {
-      setOpen(false);
-      button.focus();
-    });
-  }
 
   return (
-    <div class="menu-root" ref={root}>
+    <div class="menu-root" ref={menu.root}>
       <button
-        ref={button}
+        ref={menu.button}
         aria-haspopup="menu"
         aria-expanded={open()}
         aria-controls="recent-menu"
@@ -50,7 +37,7 @@ export function RecentMenu(props: { recent: RecentSource }) {
         Recent
       </button>
       <Show when={open()}>
-        <div class="menu" id="recent-menu" role="menu" aria-label="Recent sheets" onKeyDown={onMenuKey}>
+        <div class="menu" id="recent-menu" role="menu" aria-label="Recent sheets" onKeyDown={menu.onKey}>
           <Show when={items().length} fallback={<div class="muted pad">No saved sheets yet.</div>}>
             <For each={items()}>
               {(e) => (

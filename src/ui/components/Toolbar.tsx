@@ -1,29 +1,23 @@
 // The top bar: title, file commands, examples, share link, undo/redo, the loss in use, help.
-import { For, type JSX, Show, createSignal, onCleanup } from 'solid-js';
+import { For, type JSX, Show, createSignal } from 'solid-js';
 import type { Controller } from '../controller';
 import type { ExampleEntry } from '../kernel/examples';
 import { fileNameFor, readSheetFile, sheetText } from '../kernel/persistence';
 import { ExportMenu } from './ExportMenu';
 import { ImportCsvButton } from './ImportCsv';
 import { RecentMenu, type RecentSource } from './RecentMenu';
-import { downloadText, menuKey } from '../kernel/dom';
+import { downloadText, pickedFileText } from '../kernel/dom';
+import { createDropdown } from './dropdown';
 
 export function ExamplesMenu(props: { ctl: Controller; examples: () => Promise<ExampleEntry[]> }) {
-  const [open, setOpen] = createSignal(false);
+  const menu = createDropdown();
+  const { open, setOpen } = menu;
   const [list, setList] = createSignal<ExampleEntry[] | null>(null);
-  let root!: HTMLDivElement;
-  let button!: HTMLButtonElement;
 
   const load = () => {
     if (list() === null) props.examples().then(setList, () => setList([]));
   };
   load();
-
-  const outside = (e: MouseEvent) => {
-    if (open() && !root.contains(e.target as Node)) setOpen(false);
-  };
-  document.addEventListener('mousedown', outside);
-  onCleanup(() => document.removeEventListener('mousedown', outside));
 
   async function pick(ex: ExampleEntry) {
     setOpen(false);
@@ -38,17 +32,10 @@ export function ExamplesMenu(props: { ctl: Controller; examples: () => Promise<E
     props.ctl.focusGrid();
   }
 
-  function onMenuKey(e: KeyboardEvent) {
-    menuKey(root, e, () => {
-      setOpen(false);
-      button.focus();
-    });
-  }
-
   return (
-    <div class="menu-root" ref={root}>
+    <div class="menu-root" ref={menu.root}>
       <button
-        ref={button}
+        ref={menu.button}
         aria-haspopup="menu"
         aria-expanded={open()}
         aria-controls="examples-menu"
@@ -60,7 +47,7 @@ export function ExamplesMenu(props: { ctl: Controller; examples: () => Promise<E
         Examples
       </button>
       <Show when={open()}>
-        <div class="menu" id="examples-menu" role="menu" aria-label="Examples" onKeyDown={onMenuKey}>
+        <div class="menu" id="examples-menu" role="menu" aria-label="Examples" onKeyDown={menu.onKey}>
           <Show when={list()} fallback={<div class="muted pad">Loading…</div>}>
             <For each={list()!}>
               {(ex, i) => (
@@ -89,18 +76,8 @@ export function Toolbar(props: { ctl: Controller; examples: () => Promise<Exampl
   let linkInput: HTMLInputElement | undefined;
 
   async function onFile(e: Event) {
-    const input = e.currentTarget as HTMLInputElement;
-    const file = input.files?.[0];
-    input.value = '';
-    if (!file) return;
-    let text: string;
-    try {
-      text = await file.text();
-    } catch (err) {
-      ctl.setAlert(`${file.name}: could not be read (${err instanceof Error ? err.message : String(err)})`);
-      return;
-    }
-    if (ctl.openFileText(file.name, text)) ctl.focusGrid();
+    const picked = await pickedFileText(e, ctl.setAlert);
+    if (picked && ctl.openFileText(picked.name, picked.text)) ctl.focusGrid();
   }
 
   async function share() {
