@@ -1,17 +1,12 @@
 // Shared helpers for the engine tests: a seeded random generator, random values of a
 // given shape, plain-array views of values, and small sheet builders.
 import { createEngine, type Engine } from '../../src/engine/engine';
+import { makeRng } from '../../src/engine/ops/construct';
 import { Matrix, type Value, shapeOf } from '../../src/engine/tensor/value';
 
-/** mulberry32: a tiny seeded generator so every numeric test is reproducible. */
+/** mulberry32 (the engine's own stream, ops/construct.ts): every numeric test is reproducible. */
 export function makeRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return makeRng(seed).rand;
 }
 
 export type Rand = () => number;

@@ -10,6 +10,7 @@ import { toCellError } from '../errors';
 import { compareAddresses } from '../formula/address';
 import { Marks, reach } from '../graph/order';
 import type { Kink } from '../ops/define';
+import { makeRng } from '../ops/construct';
 import { COMPARE_FLOOR, compareValues } from '../ops/verify';
 import { addValues, filled } from '../tensor/kernels';
 import { Matrix, OpError, type Value, cloneValue, shapeOf, shapeText, sizeOf } from '../tensor/value';
@@ -87,17 +88,6 @@ interface Upstream {
   order: number[];
   /** Position of each cell id in `order`, −1 when not upstream. */
   pos: Int32Array;
-}
-
-/** mulberry32: the check's samples are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function range(n: number): number[] {
@@ -535,7 +525,7 @@ export function createGradients(host: GradientHost) {
     const floor = COMPARE_FLOOR * lossScale;
     const up = upstreamOf(lossId, G.order);
     const candidates = G.order.filter((id) => id !== lossId && G.adj[id] !== undefined && graph.value(id) !== null && !G.constant.has(id));
-    const rand = seeded(CHECK_SEED);
+    const rand = makeRng(CHECK_SEED).rand;
     const chosen = candidates.length <= CHECK_MAX_CELLS ? candidates : sample(candidates, CHECK_MAX_CELLS, rand);
     let budget = CHECK_WORK_BUDGET;
     let entriesChecked = 0;
