@@ -4,12 +4,12 @@
 // form (SGD `w -= lr * dw`, momentum, decoupled weight decay, Adam with bias correction), (5)
 // step() grows by 1. It starts from the sheet's stored parameters, optimizer state and step
 // count, so the script trained k steps prints what `gradsheet train --steps k` gives. The
-// arithmetic of each update is that of OPTIMIZERS (ops/training.ts) operation for operation —
-// also in PyTorch, where it is written by hand under no_grad() rather than with torch.optim,
+// arithmetic and the written form of each update come from OPTIMIZERS (ops/training.ts:
+// `written` beside `update`), operation for operation — also in PyTorch, where it is written by hand under no_grad() rather than with torch.optim,
 // whose order of operations differs in the last bits.
 import type { Engine } from '../engine';
 import { type Plan, upstreamSlots } from '../eval/plan';
-import { OPTIMIZERS } from '../ops/training';
+import { OPTIMIZERS, type WrittenNames } from '../ops/training';
 import { normalize } from '../tensor/value';
 import type { ScriptCtx } from './script';
 import { PREC, type Py } from './spell';
@@ -69,7 +69,8 @@ export function trainingSection(ctx: ScriptCtx, engine: Engine, trained: Set<num
   const I = '    ';
   const J = np ? I : I + I; // the updates sit inside `with torch.no_grad():`
   const lossKey = (at: string) => engine.get(at)?.name ?? at;
-  const [mt, vt] = [ctx.unique('mt'), ctx.unique('vt')];
+  const temps = new Map<string, string>();
+  const temp = (name: string) => temps.get(name) ?? (temps.set(name, ctx.unique(name)), temps.get(name)!);
 
   const loop = [
     `# ---- training: python3 THIS.py --steps N trains N steps first (exported with --steps ${steps}; SPEC §4)`,
@@ -123,7 +124,7 @@ export function trainingSection(ctx: ScriptCtx, engine: Engine, trained: Set<num
     const optVar = cellVar.get(o.cell)!;
     const prev = saved.optimizers.get(o.cell);
     const fresh = !prev || prev.op !== o.op;
-    stateLines.push(`${optVar} = ${fresh ? 0 : prev!.steps}  # ${o.cell} = ${formulaOf.get(o.cell)}: the steps it has taken (its value${o.op === 'adam' ? "; Adam's t" : ''})`);
+    stateLines.push(`${optVar} = ${fresh ? 0 : prev!.steps}  # ${o.cell} = ${formulaOf.get(o.cell)}: the steps it has taken (its value${rule.stepCountNote ? `; ${rule.stepCountNote}` : ''})`);
     const hyper = rule.hyper.map((_, i) => (i < o.hyper.length ? slotPy(o.hyper[i]) : { code: String(rule.defaults[i]), prec: PREC.atom, shape: [1, 1] as const, num: rule.defaults[i] }));
     const fixed = (i: number): number | undefined => {
       if (hyper[i].num !== undefined) return hyper[i].num;
@@ -141,7 +142,7 @@ export function trainingSection(ctx: ScriptCtx, engine: Engine, trained: Set<num
       const arr = fresh ? undefined : prev!.state.get(cellOf(plan, s))?.get(name);
       const shape = ctx.shapes[s];
       const init = arr && arr.rows === shape[0] && arr.cols === shape[1] ? ctx.literal(normalize(arr)).code : `${zerosLike}(${varOf.get(s)})`;
-      stateLines.push(`${v} = ${init}  # its ${name === 'v' && o.op === 'sgd' ? 'velocity' : name === 'm' ? 'first moment' : 'second moment'} for ${cellOf(plan, s)}`);
+      stateLines.push(`${v} = ${init}  # its ${rule.stateMeaning[name]} for ${cellOf(plan, s)}`);
       return v;
     };
     /** w ← (1 − ηγ)·w − η·Δ, as `w -= lr * Δ` when there is no decay. */
@@ -150,33 +151,27 @@ export function trainingSection(ctx: ScriptCtx, engine: Engine, trained: Set<num
       else if (np) loop.push(`${ind}${w} = ${keepW} * ${w} - ${lr} * ${delta}`);
       else loop.push(`${ind}${w}.copy_(${keepW} * ${w} - ${lr} * ${delta})`);
     };
-    loop.push(`${J}# ${o.cell} ${optVar} = ${formulaOf.get(o.cell)}: ${describe(o.op, fixed(1), noDecay)}`);
+    // Which state arrays the rule keeps: all, none, or — a switch hyperparameter that changes
+    // during training (a momentum schedule) — decided each step, as the engine does.
+    const sw = rule.stateSwitch;
+    const on = sw === undefined ? true : fixed(sw) === undefined ? undefined : fixed(sw) !== 0;
+    const decayText = noDecay ? '' : '; weight decay: w = (1 - lr*decay)*w - lr*Δ';
+    loop.push(`${J}# ${o.cell} ${optVar} = ${formulaOf.get(o.cell)}: ${rule.summary(on === false ? [] : rule.state)}${decayText}`);
     loop.push(`${J}${optVar} += 1`);
     for (const s of paramsOf[k]) {
-      const w = varOf.get(s)!, g = ctx.gradName(s);
-      if (o.op === 'adam') {
-        const [m, v] = [stateVar('m', s), stateVar('v', s)];
-        loop.push(`${J}${m} = ${h(1)} * ${m} + (1 - ${h(1)}) * ${g}`);
-        loop.push(`${J}${v} = ${h(2)} * ${v} + (1 - ${h(2)}) * ${g} * ${g}`);
-        loop.push(`${J}${mt} = ${m} / (1 - ${h(1)} ** ${optVar})  # bias correction`);
-        loop.push(`${J}${vt} = ${v} / (1 - ${h(2)} ** ${optVar})`);
-        apply(w, `${mt} / (${np ? 'np' : 'torch'}.sqrt(${vt}) + ${h(3)})`, J);
-        continue;
-      }
-      const mu = fixed(1);
-      if (mu === 0) {
-        apply(w, g, J);
-        continue;
-      }
-      const v = stateVar('v', s);
-      // A momentum that changes during training (a schedule) is checked each step, as the engine does.
-      const ind = mu === undefined ? J + I : J;
-      if (mu === undefined) loop.push(`${J}if ${h(1)} != 0:`);
-      loop.push(`${ind}${v} = ${h(1)} * ${v} + ${g}`);
-      apply(w, v, ind);
-      if (mu === undefined) {
+      const w = varOf.get(s)!;
+      const names: WrittenNames = { g: ctx.gradName(s), h, t: optVar, state: (name) => stateVar(name, s), temp, sqrt: (x) => `${np ? 'np' : 'torch'}.sqrt(${x})` };
+      const emit = (uses: readonly string[], ind: string) => {
+        const { lines, delta } = rule.written(names, uses);
+        for (const l of lines) loop.push(ind + l);
+        apply(w, delta, ind);
+      };
+      if (on !== undefined) emit(on ? rule.state : [], J);
+      else {
+        loop.push(`${J}if ${h(sw!)} != 0:`);
+        emit(rule.state, J + I);
         loop.push(`${J}else:`);
-        apply(w, g, J + I);
+        emit([], J + I);
       }
     }
   });
@@ -187,13 +182,6 @@ export function trainingSection(ctx: ScriptCtx, engine: Engine, trained: Set<num
     `TRAIN = {"steps": STEPS, "loss": {${[...new Set(losses)].join(', ')}}, "curve": CURVE}`,
   ];
   return { state: [...state, ...stateLines], loop, after };
-}
-
-function describe(op: string, mu: number | undefined, noDecay: boolean): string {
-  const decay = noDecay ? '' : '; weight decay: w = (1 - lr*decay)*w - lr*Δ';
-  if (op === 'adam') return `Adam: m = b1*m + (1-b1)*dw, v = b2*v + (1-b2)*dw², bias-corrected; w -= lr * mt / (√vt + eps)${decay}`;
-  if (mu === 0) return `SGD: w -= lr * dw${decay}`;
-  return `SGD with momentum: v = mu*v + dw; w -= lr * v${decay}`;
 }
 
 function atom(p: Py): string {

@@ -24,6 +24,32 @@ export interface OptimizerRule {
   update(w: Float64Array, g: Float64Array, s: Float64Array[], h: readonly number[], t: number): void;
   /** Checks the hyperparameters (errors name the argument). */
   check(h: readonly number[]): void;
+  /** What each state array is, in words (the exported script's comments). */
+  readonly stateMeaning: Readonly<Record<string, string>>;
+  /** The hyperparameter whose being nonzero turns the state on (SGD's momentum); none: always on. */
+  readonly stateSwitch?: number;
+  /** What the step count t is to this rule, when it reads it (Adam's bias correction). */
+  readonly stepCountNote?: string;
+  /**
+   * The update as the lecture notes write it, for export: statements that update the state
+   * arrays named by `uses`, then Δ of w ← (1 − ηγ)·w − η·Δ — the same arithmetic as update().
+   */
+  written(n: WrittenNames, uses: readonly string[]): { lines: string[]; delta: string };
+  /** The rule in one line for the exported script's comment (weight decay is said by export). */
+  summary(uses: readonly string[]): string;
+}
+
+/** The names an exported update is written over (a parameter's gradient, state arrays, …). */
+export interface WrittenNames {
+  readonly g: string;
+  /** Hyperparameter i as an operand. */
+  h(i: number): string;
+  /** The optimizer's step count after this step. */
+  readonly t: string;
+  state(name: string): string;
+  /** A scratch variable shared by every parameter (Adam's bias-corrected moments). */
+  temp(name: string): string;
+  sqrt(x: string): string;
 }
 
 function finite(name: string, what: string, x: number): void {
@@ -56,6 +82,14 @@ export const SGD: OptimizerRule = {
     inUnit('sgd', 'momentum', mu, true);
     finite('sgd', 'decay', decay);
   },
+  stateMeaning: { v: 'velocity' },
+  stateSwitch: 1,
+  written(n, uses) {
+    if (!uses.includes('v')) return { lines: [], delta: n.g };
+    const v = n.state('v');
+    return { lines: [`${v} = ${n.h(1)} * ${v} + ${n.g}`], delta: v };
+  },
+  summary: (uses) => (uses.includes('v') ? 'SGD with momentum: v = mu*v + dw; w -= lr * v' : 'SGD: w -= lr * dw'),
 };
 
 export const ADAM: OptimizerRule = {
@@ -82,6 +116,21 @@ export const ADAM: OptimizerRule = {
     if (eps <= 0) throw new OpError('ARG', `adam: eps must be > 0, got ${eps}`);
     finite('adam', 'decay', decay);
   },
+  stateMeaning: { m: 'first moment', v: 'second moment' },
+  stepCountNote: "Adam's t",
+  written(n) {
+    const [m, v, mt, vt] = [n.state('m'), n.state('v'), n.temp('mt'), n.temp('vt')];
+    return {
+      lines: [
+        `${m} = ${n.h(1)} * ${m} + (1 - ${n.h(1)}) * ${n.g}`,
+        `${v} = ${n.h(2)} * ${v} + (1 - ${n.h(2)}) * ${n.g} * ${n.g}`,
+        `${mt} = ${m} / (1 - ${n.h(1)} ** ${n.t})  # bias correction`,
+        `${vt} = ${v} / (1 - ${n.h(2)} ** ${n.t})`,
+      ],
+      delta: `${mt} / (${n.sqrt(vt)} + ${n.h(3)})`,
+    };
+  },
+  summary: () => 'Adam: m = b1*m + (1-b1)*dw, v = b2*v + (1-b2)*dw², bias-corrected; w -= lr * mt / (√vt + eps)',
 };
 
 /** The optimizers by op name: what the engine and the trainer look up. */
