@@ -89,7 +89,7 @@ export function grade(key: SheetDoc, submission: SheetDoc, engine: Engine = crea
   // Only the key's checks count: a submission's own check cells cannot pad the score.
   const keyAt = new Set(key.cells.map((c) => c.at));
   const checks: CheckResult[] = engine
-    .cells()
+    .cells({ loss: null })
     .filter((c) => c.isCheck && keyAt.has(c.at))
     .map((c) => ({
       at: c.at,

@@ -170,7 +170,7 @@ export class TrainHandler {
     }
     const params: Record<string, PlainValue> = {};
     for (const at of s.engine.parameterCells()) {
-      const v = s.engine.get(at)?.value;
+      const v = s.engine.get(at, { loss: null })?.value;
       if (v !== null && v !== undefined) params[at] = toPlainValue(v);
     }
     const secs = (this.host.now() - this.runStart.t) / 1000;

@@ -67,7 +67,7 @@ export function createTrainSession(doc: SheetDoc, registry?: Registry): TrainSes
   }
 
   function labelOf(at: string): string {
-    return engine.get(at)?.name ?? at;
+    return engine.get(at, { loss: null })?.name ?? at;
   }
 
   /** The cells the optimizers' losses depend on (the network, its data and parameters). */
@@ -119,7 +119,7 @@ export function createTrainSession(doc: SheetDoc, registry?: Registry): TrainSes
     },
     edit(at, formula) {
       sync();
-      const network = networkCells().has(at) || engine.get(at)?.isParameter === true;
+      const network = networkCells().has(at) || engine.get(at, { loss: null })?.isParameter === true;
       engine.setCell(at, formula);
       trainer = null; // relinked on the next run: shapes, formulas or hyperparameters may have changed
       return network ? 'network' : 'hyperparameter';
@@ -130,13 +130,13 @@ export function createTrainSession(doc: SheetDoc, registry?: Registry): TrainSes
       const out: TrainSummary = { step: engine.trainState().step, loss: {}, accuracy: {}, curve: {} };
       for (const o of t?.optimizers ?? []) {
         const key = labelOf(o.lossCell);
-        const v = engine.get(o.lossCell)?.value;
+        const v = engine.get(o.lossCell, { loss: null })?.value;
         const curve = engine.trainState().curve.get(o.cell) ?? [];
         // The loss of the last step taken (the curve's last point), or the loss now when untrained.
         out.loss[key] = curve.length && curve[curve.length - 1][0] === out.step - 1 ? curve[curve.length - 1][1] : scalar(v);
         out.curve[key] = curve.map((p) => [p[0], p[1]]);
       }
-      for (const c of engine.cells()) {
+      for (const c of engine.cells({ loss: null })) {
         if (/\baccuracy\s*\(/.test(c.formula) && c.value !== null && isScalarLike(c.value)) out.accuracy[c.name ?? c.at] = toScalar(c.value);
       }
       return out;

@@ -106,7 +106,7 @@ export function createTrainer(
   const opCells = engine.optimizerCells();
   if (!opCells.length) return { ok: false, error: 'the sheet has no optimizer: add a cell sgd(L, lr) or adam(L, lr) over a scalar loss L' };
   for (const at of opCells) {
-    const v = engine.get(at)!;
+    const v = engine.get(at, { loss: null })!;
     if (v.error) return { ok: false, error: `${label(engine, at)}: #${v.error.kind}: ${v.error.message}` };
   }
   let plan: Plan;
@@ -265,7 +265,7 @@ export function createTrainer(
 }
 
 function label(engine: Engine, at: string): string {
-  const name = engine.get(at)?.name;
+  const name = engine.get(at, { loss: null })?.name;
   return name ? `${name} (${at})` : at;
 }
 
