@@ -4,7 +4,8 @@
 // train the spiral 2-layer sheet of bench/train.ts in the app's training Worker (Run in the
 // training panel), steps per second next to `gradsheet train` on the same sheet in the same
 // run (issue 11: within 1.3×). A benchmark, never a test.
-// Needs Debian's chromium (/usr/bin/chromium or $CHROMIUM_PATH). `--training` runs only the training figure;
+// Needs Debian's chromium (/usr/bin/chromium or $CHROMIUM_PATH). `--training` runs only the training figure,
+// `--edit` only the edit and scroll figures;
 // BENCH_CHROMIUM_FLAGS adds Chromium flags (e.g. --disable-renderer-backgrounding) for experiments.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...(process.env.BENCH_CHROMIUM_FLAGS ?? '').split(' ').filter(Boolean)],
   });
   try {
-    await measureTraining(browser, url);
+    if (!process.argv.includes('--edit')) await measureTraining(browser, url);
     if (process.argv.includes('--training')) return;
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
     await page.goto(`${url}#sheet=${LZString.compressToEncodedURIComponent(sheet())}`);
