@@ -1,8 +1,16 @@
 // One grid cell: name, value, and ∂L/∂cell under it. Reads its own signal from the bridge,
 // so an edit re-renders only the cells whose view changed.
-import { For, Show, createMemo } from 'solid-js';
+//
+// Why this component writes its text by hand: an edit of a sheet's input changes the value and
+// the gradient of every cell on screen (~330 of them), and with one reactive binding per text
+// and attribute (a dozen per cell) Solid's bookkeeping alone took most of a frame. Here a view
+// change runs four computations per cell: the class flags, one effect for the accessible name
+// and hover text, the layout (which parts exist — changes rarely, and only then is the inside
+// rebuilt), and one effect that writes the texts into the nodes of that layout.
+import { For, Show, createMemo, createRenderEffect } from 'solid-js';
+import type { CellView } from '../../engine/engine';
+import type { Matrix, Value } from '../../engine/tensor/value';
 import type { Controller } from '../controller';
-import type { Matrix } from '../../engine/tensor/value';
 import { cellAriaLabel, checkSentence, compactNumber, isFiniteVal, isMatrixValue, isSmallMatrix, shortValue } from '../kernel/cell-text';
 import { Heatmap } from './Heatmap';
 
@@ -26,113 +34,189 @@ function MiniMatrix(props: { m: Matrix; kind: 'value' | 'grad'; label: string })
   );
 }
 
-export function Cell(props: { at: string; col: number; row: number; left: number; width: number; ctl: Controller; selected: boolean; inRange: boolean }) {
+/** How the value shows: an error badge, a number (or a check's sentence), small-matrix numbers, a heatmap. */
+type Body = 'error' | 'number' | 'small' | 'heatmap';
+/** How the gradient shows under it: not at all, a number, a heatmap, or beside a small value's numbers. */
+type GradPart = 'none' | 'number' | 'heatmap' | 'inline';
+
+interface Layout {
+  body: Body;
+  grad: GradPart;
+  shape: boolean;
+  param: boolean;
+  warn: boolean;
+}
+
+/** Which parts a view shows, as a key: equal keys share the same DOM. */
+export function layoutKey(x: CellView | null): string {
+  if (!x) return 'empty';
+  if (x.error) return 'error|none|0|' + (x.isParameter ? 1 : 0) + '|0';
+  const value = x.value;
+  const body: Body = !isMatrixValue(value) ? 'number' : isSmallMatrix(value) ? 'small' : 'heatmap';
+  const grad: GradPart =
+    x.grad === null ? 'none' : body === 'small' && isSmallMatrix(x.grad) ? 'inline' : isMatrixValue(x.grad) ? 'heatmap' : 'number';
+  return `${body}|${grad}|${isMatrixValue(value) ? 1 : 0}|${x.isParameter ? 1 : 0}|${isFiniteVal(value) ? 0 : 1}`;
+}
+
+function parseLayout(key: string): Layout {
+  const [body, grad, shape, param, warn] = key.split('|');
+  return { body: body as Body, grad: grad as GradPart, shape: shape === '1', param: param === '1', warn: warn === '1' };
+}
+
+/** The class words a view adds to `cell` (errors, checks, gradients). */
+function flagsOf(x: CellView | null): string {
+  if (!x) return '';
+  let s = '';
+  if (x.error) s += ' has-error';
+  if (!isFiniteVal(x.value)) s += ' non-finite';
+  if (x.check) s += x.check.pass ? ' check-pass' : ' check-fail';
+  if (x.grad !== null && x.grad !== undefined) s += ' has-grad';
+  return s;
+}
+
+function setText(node: Text, s: string): void {
+  if (node.data !== s) node.data = s;
+}
+
+function setAttr(el: HTMLElement, name: string, v: string | null): void {
+  if (v === null) {
+    if (el.hasAttribute(name)) el.removeAttribute(name);
+  } else if (el.getAttribute(name) !== v) el.setAttribute(name, v);
+}
+
+export function Cell(props: {
+  at: string;
+  col: number;
+  row: number;
+  left: number;
+  width: number;
+  ctl: Controller;
+  selected: boolean;
+  inRange: boolean;
+  /** True only for the cell being edited: other cells do not re-render as the draft changes. */
+  editing: boolean;
+}) {
   const view = props.ctl.bridge.cell(props.at);
-  const label = createMemo(() => cellAriaLabel(props.at, view()));
-  // True only for the cell being edited; other cells do not re-render as the draft changes.
-  const isEditing = createMemo(() => props.ctl.editing()?.at === props.at);
-  const v = () => view();
-  const classes = () => {
-    const x = v();
-    let s = 'cell';
-    if (props.selected) s += ' selected';
-    else if (props.inRange) s += ' in-range';
-    if (x?.error) s += ' has-error';
-    if (x && !isFiniteVal(x.value)) s += ' non-finite';
-    if (x?.check) s += x.check.pass ? ' check-pass' : ' check-fail';
-    if (x?.grad !== null && x?.grad !== undefined) s += ' has-grad';
-    return s;
-  };
-  return (
+  let el!: HTMLDivElement;
+  const layout = createMemo(() => (props.editing ? 'draft' : layoutKey(view())));
+  const node = (
     <div
+      ref={el}
       role="gridcell"
       id={`cell-${props.at}`}
-      class={classes()}
       style={{ left: `${props.left}px`, width: `${props.width}px` }}
-      aria-label={label()}
       aria-colindex={props.col + 2}
       aria-selected={props.selected || props.inRange}
-      title={v()?.error ? `#${v()!.error!.kind}: ${v()!.error!.message}` : v()?.formula ? `${props.at}: ${v()!.formula}` : undefined}
       data-at={props.at}
     >
-      {/* While this cell is being edited, what is typed shows in the cell too, as in any spreadsheet. */}
-      <Show when={isEditing()}>
-        <div class="cell-draft" aria-hidden="true">
-          {props.ctl.editing()?.draft ?? ''}
-          <span class="caret" />
-        </div>
-      </Show>
-      <Show when={v() && !isEditing()}>
-        {(_) => {
-          const x = () => v()!;
-          return (
-          <>
-            <div class="cell-top">
-              <span class="cell-name">{x().name ?? ''}</span>
-              <Show when={isMatrixValue(x().value)}>
-                <span class="cell-shape">{x().shape ? `${x().shape![0]}×${x().shape![1]}` : ''}</span>
-              </Show>
-              <Show when={x().isParameter}>
-                <span class="cell-param" title="parameter (holds a trained value)">θ</span>
-              </Show>
-              <Show when={props.ctl.bridge.gradCells().includes(props.at)}>
-                <span
-                  class="cell-gradtag"
-                  classList={{ active: props.ctl.bridge.activeLoss()?.gradCell === props.at }}
-                  title="a grad(L) cell: select it to show ∂L/∂cell in the grid"
-                >
-                  ∇
-                </span>
-              </Show>
+      <Show when={layout()} keyed>
+        {(key) =>
+          key === 'draft' ? (
+            // While this cell is being edited, what is typed shows in the cell too, as in any spreadsheet.
+            <div class="cell-draft" aria-hidden="true">
+              {props.ctl.editing()?.draft ?? ''}
+              <span class="caret" />
             </div>
-            <Show
-              when={!x().error}
-              fallback={<div class="cell-error">#{x().error!.kind}</div>}
-            >
-              <Show
-                when={isMatrixValue(x().value)}
-                fallback={
-                  <div class="cell-value num">
-                    <Show when={!isFiniteVal(x().value)}><span class="warn" aria-hidden="true">⚠ </span></Show>
-                    {x().check ? checkSentence(x()) : shortValue(x().value)}
-                  </div>
-                }
-              >
-                <Show
-                  when={isSmallMatrix(x().value)}
-                  fallback={
-                    <div class="cell-value matrix">
-                      <Heatmap matrix={x().value as Matrix} width={46} height={14} label={`value heatmap ${props.at}`} />
-                      <Show when={!isFiniteVal(x().value)}><span class="warn">⚠ non-finite</span></Show>
-                    </div>
-                  }
-                >
-                  {/* Small matrices read as numbers: the value, and its gradient beside it. */}
-                  <div class="cell-small-matrix">
-                    <MiniMatrix m={x().value as Matrix} kind="value" label={`value of ${props.at}`} />
-                    <Show when={isSmallMatrix(x().grad)}>
-                      <span class="d">∂</span>
-                      <MiniMatrix m={x().grad as Matrix} kind="grad" label={`gradient of ${props.at}`} />
-                    </Show>
-                  </div>
-                </Show>
-              </Show>
-              <Show when={x().grad !== null && !(isSmallMatrix(x().value) && isSmallMatrix(x().grad))}>
-                <Show
-                  when={isMatrixValue(x().grad)}
-                  fallback={<div class="cell-grad num"><span class="d">∂</span> {shortValue(x().grad)}</div>}
-                >
-                  <div class="cell-grad matrix">
-                    <span class="d">∂</span>
-                    <Heatmap matrix={x().grad as Matrix} width={46} height={14} label={`gradient heatmap ${props.at}`} scale="grad" />
-                  </div>
-                </Show>
-              </Show>
-            </Show>
-          </>
-          );
-        }}
+          ) : key === 'empty' ? null : (
+            <CellBody at={props.at} ctl={props.ctl} view={view as () => CellView} layout={parseLayout(key)} />
+          )
+        }
       </Show>
     </div>
+  );
+  // The element's own attributes, once it exists.
+  const flags = createMemo(() => flagsOf(view()));
+  createRenderEffect(() => {
+    el.className = 'cell' + (props.selected ? ' selected' : props.inRange ? ' in-range' : '') + flags();
+  });
+  createRenderEffect(() => {
+    const x = view();
+    setAttr(el, 'aria-label', cellAriaLabel(props.at, x));
+    setAttr(el, 'title', x?.error ? `#${x.error.kind}: ${x.error.message}` : x?.formula ? `${props.at}: ${x.formula}` : null);
+  });
+  return node;
+}
+
+/** The inside of a cell with a view, for one layout; its texts are written by one effect. */
+function CellBody(props: { at: string; ctl: Controller; view: () => CellView; layout: Layout }) {
+  const L = props.layout;
+  const x = props.view;
+  const name = document.createTextNode('');
+  const shape = document.createTextNode('');
+  const main = document.createTextNode('');
+  const grad = document.createTextNode('');
+  createRenderEffect(() => {
+    const v = x();
+    if (!v) return; // the cell was just cleared: its layout goes next
+    setText(name, v.name ?? '');
+    if (L.shape) setText(shape, v.shape ? `${v.shape[0]}×${v.shape[1]}` : '');
+    if (L.body === 'error') setText(main, v.error ? `#${v.error.kind}` : '');
+    else if (L.body === 'number') setText(main, v.check ? (checkSentence(v) ?? '') : shortValue(v.value));
+    if (L.grad === 'number') setText(grad, ` ${shortValue(v.grad)}`);
+  });
+  const isGradCell = createMemo(() => props.ctl.bridge.gradCells().includes(props.at));
+  const matrix = (get: (v: CellView) => Value | null) => () => get(x()) as Matrix;
+  return (
+    <>
+      <div class="cell-top">
+        <span class="cell-name">{name}</span>
+        {L.shape && <span class="cell-shape">{shape}</span>}
+        {L.param && (
+          <span class="cell-param" title="parameter (holds a trained value)">
+            θ
+          </span>
+        )}
+        <Show when={isGradCell()}>
+          <span
+            class="cell-gradtag"
+            classList={{ active: props.ctl.bridge.activeLoss()?.gradCell === props.at }}
+            title="a grad(L) cell: select it to show ∂L/∂cell in the grid"
+          >
+            ∇
+          </span>
+        </Show>
+      </div>
+      {L.body === 'error' && <div class="cell-error">{main}</div>}
+      {L.body === 'number' && (
+        <div class="cell-value num">
+          {L.warn && (
+            <span class="warn" aria-hidden="true">
+              ⚠{' '}
+            </span>
+          )}
+          {main}
+        </div>
+      )}
+      {L.body === 'heatmap' && (
+        <div class="cell-value matrix">
+          <Heatmap matrix={matrix((v) => v.value)()} width={46} height={14} label={`value heatmap ${props.at}`} />
+          {L.warn && <span class="warn">⚠ non-finite</span>}
+        </div>
+      )}
+      {L.body === 'small' && (
+        // Small matrices read as numbers: the value, and its gradient beside it.
+        <div class="cell-small-matrix">
+          <MiniMatrix m={matrix((v) => v.value)()} kind="value" label={`value of ${props.at}`} />
+          {L.grad === 'inline' && (
+            <>
+              <span class="d">∂</span>
+              <MiniMatrix m={matrix((v) => v.grad)()} kind="grad" label={`gradient of ${props.at}`} />
+            </>
+          )}
+        </div>
+      )}
+      {L.grad === 'number' && (
+        <div class="cell-grad num">
+          <span class="d">∂</span>
+          {grad}
+        </div>
+      )}
+      {L.grad === 'heatmap' && (
+        <div class="cell-grad matrix">
+          <span class="d">∂</span>
+          <Heatmap matrix={matrix((v) => v.grad)()} width={46} height={14} label={`gradient heatmap ${props.at}`} scale="grad" />
+        </div>
+      )}
+    </>
   );
 }

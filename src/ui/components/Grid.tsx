@@ -1,6 +1,6 @@
 // The virtualized grid: only the rows and columns on screen are in the DOM. Fixed row height
 // and column width make the window arithmetic (kernel/grid-window.ts).
-import { For, Show, createEffect, createMemo, createSignal, onCleanup, onMount, untrack } from 'solid-js';
+import { For, Show, createEffect, createMemo, createSelector, createSignal, onCleanup, onMount, untrack } from 'solid-js';
 import { MAX_COL, MAX_ROW, colToLetters, formatAddress } from '../../engine/formula/address';
 import type { Controller } from '../controller';
 import { type GridMetrics, columnLayout, range, revealColumn, scrollToReveal, visibleColumns, visibleWindow } from '../kernel/grid-window';
@@ -32,6 +32,12 @@ export function Grid(props: { ctl: Controller }) {
     { equals: (a, b) => a.r0 === b.r0 && a.r1 === b.r1 && a.c0 === b.c0 && a.c1 === b.c1 },
   );
   const rowIdx = createMemo(() => range(win().r0, win().r1));
+  // Selection and editing as selectors: a move notifies the cells whose state changed, not
+  // every cell on screen (each cell is keyed by its position, row · KEY + column).
+  const KEY = MAX_COL + 1;
+  const isActive = createSelector(ctl.active);
+  const isInRange = createSelector(ctl.rect, (key: number, r: Rect) => inRect(r, key % KEY, Math.floor(key / KEY)));
+  const isEditing = createSelector(() => ctl.editing()?.at ?? null);
   const colIdx = createMemo(() => range(win().c0, win().c1));
 
   onMount(() => {
@@ -299,8 +305,9 @@ export function Grid(props: { ctl: Controller }) {
                         left={m.headerWidth + layout().x(c)}
                         width={layout().width(c)}
                         ctl={ctl}
-                        selected={ctl.active() === at}
-                        inRange={inRect(ctl.rect(), c, r)}
+                        selected={isActive(at)}
+                        inRange={isInRange(r * KEY + c)}
+                        editing={isEditing(at)}
                       />
                     );
                   }}
