@@ -204,6 +204,15 @@ describe('localBreakdown edge cases, each the same as the whole graph', () => {
     expectSame(local, whole, 'loss error');
   });
 
+  it('a loss that is not a scalar: no breakdown, and why (in the engine\'s words)', () => {
+    const e = createEngine();
+    e.setCell('A1', '[[1, 2]]');
+    e.setCell('A2', 'A1 * 2');
+    e.setCell('A3', 'grad(A2)');
+    expect(localBreakdown(e.consumerGraphs('A1'), e.registry).summary).toBe('No breakdown: the loss A2 must be a scalar, it is 1×2');
+    expect(cellBreakdown(e.opGraph(), 'A1', e.registry).summary).toMatch(/^No breakdown: A2: the loss must be a scalar/);
+  });
+
   it('a consumer with an error is left out, the others stay', () => {
     const e = createEngine();
     e.setCell('A1', '2');
