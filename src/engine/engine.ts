@@ -12,7 +12,8 @@ import { createCellCompiler, createNameTable } from './eval/compile-cell';
 import { type ForwardEnv, runForward } from './eval/forward';
 import { GRADIENT_CHECK_TOL, type GradientCheck, type GradientGraph, type Gradients, type Tape, createGradients } from './eval/gradients';
 import { type Plan, buildPlan, createPlanRunner } from './eval/plan';
-import { type Contribution, type Traced, cellPlanSource, consumerContributions, traceLoss } from './eval/plan-source';
+import { type Consumer, type Contribution, type Traced, cellPlanSource, consumerContributions, traceLoss } from './eval/plan-source';
+import { type ConsumerGraphs, consumerGraphs } from './explain/consumer-graphs';
 import { type OpGraph, buildOpGraph, emptyOpGraph } from './explain/op-graph';
 import { compareAddresses, isAddress } from './formula/address';
 import { createEdges } from './graph/edges';
@@ -32,6 +33,7 @@ export type { Slicer } from './graph/scheduler';
 export type { Contribution } from './eval/plan-source';
 export type { GradientCheck } from './eval/gradients';
 export type { OpGraph } from './explain/op-graph';
+export type { ConsumerGraph, ConsumerGraphs } from './explain/consumer-graphs';
 export { GRADIENT_CHECK_TOL, NUMGRAD_STEP } from './eval/gradients';
 
 /** What the UI, the CLI and tests see of one cell. */
@@ -107,6 +109,12 @@ export interface Engine {
    * only. Cached while the loss's value and the edges hold.
    */
   opGraph(loss?: string): OpGraph;
+  /**
+   * What the chain-rule breakdown of ∂L/∂cell needs (explain/consumer-graphs.ts), for the loss
+   * of `options`: the op graph of each consumer's formula alone, traced from the engine's
+   * ∂L/∂consumer. Costs the consumers' formulas, not the sheet.
+   */
+  consumerGraphs(at: string, options?: GradOptions): ConsumerGraphs;
   /**
    * The sheet's computation as plain data (eval/plan.ts): every cell, or only what the
    * `losses` need; with `freeze`, cells that depend on no parameter are given inputs.
@@ -346,6 +354,18 @@ export function createEngine(options: EngineOptions = {}): Engine {
     return traceCache;
   }
 
+  /** The cells that read cell `id` and have a gradient in G, each with ∂L/∂(that cell). */
+  function consumersOf(id: number, G: Gradients): Consumer[] {
+    return [...new Set(cells[id].users)].flatMap((u) => {
+      const ug = G.adj[u];
+      return ug === undefined ? [] : [{ id: u, grad: ug }];
+    });
+  }
+
+  function lossProblem(c: Cell): string {
+    return `the loss ${c.name ?? c.at} has an error: ${c.error!.message}`;
+  }
+
   function idOf(ref: string): number {
     const id = names.byName.get(ref) ?? store.idOf(ref);
     if (id === undefined) throw new Error(`no cell ${ref}`);
@@ -472,18 +492,31 @@ export function createEngine(options: EngineOptions = {}): Engine {
       const G = gradientsFor(lossId);
       const g = G && !G.error ? G.adj[id] : undefined;
       if (g === undefined) return base;
-      const consumers = [...new Set(cells[id].users)].flatMap((u) => {
-        const ug = G!.adj[u];
-        return ug === undefined ? [] : [{ id: u, grad: ug }];
-      });
-      return { ...base, grad: g, parts: consumerContributions(planSource, registry, at, consumers) };
+      return { ...base, grad: g, parts: consumerContributions(planSource, registry, at, consumersOf(id, G!)) };
+    },
+
+    consumerGraphs(at, options) {
+      const lossId = lossFor(options);
+      const id = store.idOf(at);
+      const L = lossId === null ? null : cells[lossId];
+      const base: ConsumerGraphs = { at, name: id === undefined ? null : cells[id].name, loss: L?.at ?? null, lossName: L?.name ?? null, error: null, grad: null, consumers: [] };
+      if (L === null) return base;
+      if (L.error) return { ...base, error: lossProblem(L) };
+      const G = gradientsFor(L.id);
+      if (G?.error) return { ...base, error: G.error.message };
+      const g = G && id !== undefined ? G.adj[id] : undefined;
+      if (g === undefined) return base;
+      // A consumer no gradient reached (the engine shows it 0: it is read only by labels,
+      // comparisons, sizes) passes nothing back: as in opGraph's trace, where its ops never run.
+      const flowing = consumersOf(id!, G!).filter((u) => !G!.constant.has(u.id));
+      return { ...base, grad: g, consumers: consumerGraphs(planSource, registry, flowing) };
     },
 
     opGraph(loss) {
       const lossId = loss === undefined ? (defaultLossId() ?? undefined) : (names.byName.get(loss) ?? store.idOf(loss));
       const c = lossId === undefined ? null : cells[lossId];
       if (loss !== undefined && !c) return emptyOpGraph(`no cell ${loss}`);
-      if (c?.error) return emptyOpGraph(`the loss ${c.name ?? c.at} has an error: ${c.error.message}`, c.at);
+      if (c?.error) return emptyOpGraph(lossProblem(c), c.at);
       try {
         if (!c) {
           const plan = buildPlan(planSource);

@@ -6,6 +6,7 @@
 // that loss's gradients (cached per loss in the engine), so switching it recomputes no cell.
 import { type Accessor, batch, createSignal, onCleanup } from 'solid-js';
 import type { CellView, ChangeSet, Explanation, LossRef, OpGraph } from '../engine/engine';
+import type { ConsumerGraphs } from '../engine/engine';
 import type { Registry } from '../engine/ops/registry';
 import { parseAddress } from '../engine/formula/address';
 import type { Value } from '../engine/tensor/value';
@@ -39,6 +40,8 @@ export interface Bridge {
   explain(at: string): Explanation;
   /** The op graph of the loss shown (engine.opGraph); reactive. */
   opGraph(): OpGraph;
+  /** What the chain-rule breakdown of a cell needs: its consumers' formulas' graphs (engine.consumerGraphs), for the loss shown; reactive. */
+  consumerGraphs(at: string): ConsumerGraphs;
   /** A cell's current view, read once (not tracked): for text built inside a tracked read. */
   peek(at: string): CellView | null;
   /** The loss in use, by name when it has one; reactive. */
@@ -221,6 +224,10 @@ export function createBridge(ws: Workspace): Bridge {
       tick();
       const l = activeLoss();
       return l ? engine.opGraph(l.loss) : engine.opGraph();
+    },
+    consumerGraphs(at) {
+      tick();
+      return engine.consumerGraphs(at, { loss: activeLoss()?.loss ?? null });
     },
     peek: (at) => engine.get(at, { loss: shown?.loss ?? null }),
     lossName() {

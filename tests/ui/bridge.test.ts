@@ -42,6 +42,7 @@ describe('createBridge: the loss shown', () => {
     expect([grad('A1'), grad('B1'), grad('A2')]).toEqual([1, 12, null]);
     expect(bridge.explain('B1').loss).toBe('B2');
     expect(bridge.opGraph().loss).toBe('B2');
+    expect(bridge.consumerGraphs('B1')).toMatchObject({ loss: 'B2', grad: 12, consumers: [{ at: 'B2', grad: 1 }] });
     bridge.chooseGradCell(null);
     expect([grad('A1'), grad('B1')]).toEqual([6, null]);
     expect([ws.engine.evaluations, ws.engine.backwardPasses]).toEqual([evals, passes]);

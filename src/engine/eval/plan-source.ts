@@ -53,10 +53,11 @@ export interface Traced {
   bySlot: Map<number, TraceEntry[]>;
 }
 
-export function traceLoss(plan: Plan, registry: Registry): Traced {
+/** `seed`: ∂L/∂(the plan's loss) from elsewhere (a consumer's gradient; a shallow plan), else 1. */
+export function traceLoss(plan: Plan, registry: Registry, seed?: Value): Traced {
   const runner = createPlanRunner(plan, registry);
   const values = runner.forward();
-  const { adj, trace } = runner.backward(values, plan.losses[0], { trace: true });
+  const { adj, trace } = runner.backward(values, plan.losses[0], { trace: true, seed });
   const bySlot = new Map<number, TraceEntry[]>();
   for (const t of trace!) {
     for (const a of new Set(plan.steps[t.step].args)) {
@@ -92,31 +93,37 @@ export function contributions({ plan, adj, bySlot }: Traced, at: string): Contri
   });
 }
 
+/** A consumer of a cell, by id, and the engine's ∂L/∂consumer. */
+export interface Consumer {
+  id: number;
+  grad: Value;
+}
+
+/**
+ * One consumer's formula alone as a plan (a shallow plan: its own ops as steps, the cells it
+ * reads as given inputs), run forward and backward seeded with ∂L/∂consumer: inside the
+ * formula every adjoint is the whole sheet's (it depends only on ∂L/∂consumer). Null for a
+ * formula that cannot run on its own (it reads an error).
+ */
+export function traceConsumer(source: PlanSource, registry: Registry, u: Consumer): Traced | null {
+  try {
+    const plan = buildPlan(source, { losses: [u.id], shallow: true });
+    return plan.losses.length ? traceLoss(plan, registry, u.grad) : null;
+  } catch {
+    return null; // it passes nothing back
+  }
+}
+
 /**
  * Each consumer's part of ∂L/∂(cell `id`) from a reverse pass over that consumer's formula
- * alone (a shallow plan seeded with the consumer's gradient): the cost is the consumers'
- * formulas, not the sheet — a click in a 100,000-cell sheet stays instant.
+ * alone (traceConsumer): the cost is the consumers' formulas, not the sheet — a click in a
+ * 100,000-cell sheet stays instant.
  */
-export function consumerContributions(
-  source: PlanSource,
-  registry: Registry,
-  at: string,
-  consumers: readonly { id: number; grad: Value }[],
-): Contribution[] {
+export function consumerContributions(source: PlanSource, registry: Registry, at: string, consumers: readonly Consumer[]): Contribution[] {
   const parts: Contribution[] = [];
   for (const u of consumers) {
-    try {
-      const plan = buildPlan(source, { losses: [u.id], shallow: true });
-      if (!plan.losses.length) continue;
-      const runner = createPlanRunner(plan, registry);
-      const values = runner.forward();
-      const { adj, trace } = runner.backward(values, plan.losses[0], { trace: true, seed: u.grad });
-      const bySlot = new Map<number, TraceEntry[]>();
-      for (const t of trace!) for (const a of new Set(plan.steps[t.step].args)) (bySlot.get(a) ?? bySlot.set(a, []).get(a)!).push(t);
-      parts.push(...contributions({ plan, values, adj, trace: trace!, bySlot }, at));
-    } catch {
-      // a consumer whose formula cannot run on its own (it reads an error): it passes nothing back
-    }
+    const t = traceConsumer(source, registry, u);
+    if (t) parts.push(...contributions(t, at));
   }
   return parts.sort((p, q) => compareAddresses(p.via, q.via));
 }

@@ -220,12 +220,16 @@ const REDUCE_TEX: Record<Exclude<Reduce, null>, string> = {
   all: '\\textstyle\\sum',
 };
 
-/** The chain-rule term of node `id`'s input `arg`. */
-export function termOf(graph: OpGraph, id: number, arg: number, registry: Registry): Term {
+/**
+ * The chain-rule term of node `id`'s input `arg`. `lossTex`: the loss's label when the graph's
+ * own loss slot is not the loss (a consumer's graph, seeded with ∂L/∂consumer); by default the
+ * graph's loss slot's label.
+ */
+export function termOf(graph: OpGraph, id: number, arg: number, registry: Registry, lossTex?: string): Term {
   const n = graph.nodes[id];
   const inp = n.inputs[arg];
   const labels = labelsOf(graph);
-  const lossTex = graph.loss ? (labels.slot(graph.lossSlot!).tex) : 'L';
+  lossTex ??= graph.loss ? labels.slot(graph.lossSlot!).tex : 'L';
   const outLabel = labels.slot(n.slot);
   const inLabel = labels.slot(inp.slot);
   const matrix = !isScalar(n.shape) || n.inputs.some((x) => !isScalar(x.shape));

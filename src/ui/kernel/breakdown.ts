@@ -1,7 +1,10 @@
-// The chain-rule breakdown of ∂L/∂cell, read from the op graph (engine.opGraph): the sum
-// over every op that reads the cell, grouped by the consumer cell whose formula it is in;
-// each term is "the gradient that flowed into that op × the op's local derivative", as
-// LaTeX (symbolic, from the registry's rule, and with numbers). Plain data, no DOM.
+// The chain-rule breakdown of ∂L/∂cell: the sum over every op that reads the cell, grouped
+// by the consumer cell whose formula it is in; each term is "the gradient that flowed into
+// that op × the op's local derivative", as LaTeX (symbolic, from the registry's rule, and
+// with numbers). Read from the whole sheet's op graph (engine.opGraph: cellBreakdown) or
+// from the consumers' formulas alone (engine.consumerGraphs: localBreakdown, what the app
+// shows), through one fork-sum builder. Plain data, no DOM.
+import type { ConsumerGraphs } from '../../engine/explain/consumer-graphs';
 import type { OpGraph } from '../../engine/explain/op-graph';
 import { ATOM, texName, texNumber } from '../../engine/explain/latex';
 import { type Term, labelsOf, partialTex, readersOf, termOf } from '../../engine/explain/terms';
@@ -89,53 +92,115 @@ function decorate(t: Term): BreakdownTerm {
   return { ...t, chain, local, numeric };
 }
 
-/** The breakdown of ∂L/∂(cell at) in a graph with a loss. */
-export function cellBreakdown(graph: OpGraph, at: string, registry: Registry, maxGroups = MAX_GROUPS): BreakdownView {
+/** The sentence when there is nothing to sum yet: an error, or no loss; else null. */
+function opening(at: string, error: string | null, loss: string | null): BreakdownView | null {
   const base: BreakdownView = { at, symbolTex: null, summary: '', groups: [], more: 0, total: null, sumTex: null };
-  if (graph.error) return { ...base, summary: `No breakdown: ${graph.error}` };
-  if (graph.loss === null) return { ...base, summary: 'No grad(L) cell in this sheet: add one (e.g. grad(f)) to see how each gradient is assembled.' };
-  const labels = labelsOf(graph);
-  const lossTex = labels.slot(graph.lossSlot!).tex;
-  const cell = graph.cells.find((c) => c.at === at);
-  const lossCell = graph.cells.find((c) => c.slot === graph.lossSlot);
-  const lossName = lossCell?.name ?? graph.loss;
-  if (!cell || cell.grad === null) return { ...base, summary: `${at} is not upstream of ${lossName}: no gradient flows to it.` };
-  const xTex = { tex: texName(cell.name ?? cell.at), prec: ATOM };
-  const symbolTex = partialTex(lossTex, xTex);
-  if (cell.slot === graph.lossSlot) {
-    return { ...base, symbolTex, total: cell.grad, summary: 'The loss itself: the backward pass starts here with 1.', sumTex: `${symbolTex} = 1` };
-  }
+  if (error) return { ...base, summary: `No breakdown: ${error}` };
+  if (loss === null) return { ...base, summary: 'No grad(L) cell in this sheet: add one (e.g. grad(f)) to see how each gradient is assembled.' };
+  return null;
+}
+
+/** The cell and the loss, as either builder reads them. */
+interface Subject {
+  at: string;
+  /** The cell's and the loss's names (or addresses), and the loss as LaTeX. */
+  xName: string;
+  lossName: string;
+  lossTex: string;
+  /** ∂L/∂cell, null when the cell is not upstream of the loss. */
+  grad: Value | null;
+  isLoss: boolean;
+}
+
+type AddTerm = (consumer: string, label: string, term: Term) => void;
+
+/**
+ * The fork sum, its sentences and its sum, whichever graph the terms come from: `collect`
+ * hands every term to `add`, grouped by consumer; `viaGrad` is ∂L/∂consumer.
+ */
+function forkSum(s: Subject, collect: (add: AddTerm) => void, viaGrad: (consumer: string) => Value, maxGroups: number): BreakdownView {
+  const { at } = s;
+  const base: BreakdownView = { at, symbolTex: null, summary: '', groups: [], more: 0, total: null, sumTex: null };
+  if (s.grad === null) return { ...base, summary: `${at} is not upstream of ${s.lossName}: no gradient flows to it.` };
+  const symbolTex = partialTex(s.lossTex, { tex: texName(s.xName), prec: ATOM });
+  if (s.isLoss) return { ...base, symbolTex, total: s.grad, summary: 'The loss itself: the backward pass starts here with 1.', sumTex: `${symbolTex} = 1` };
   const byConsumer = new Map<string, BreakdownGroup>();
-  for (const r of readersOf(graph, cell.slot)) {
-    const n = graph.nodes[r.node];
-    if (n.inputs[r.arg].added === null) continue;
-    let grp = byConsumer.get(n.cell);
-    if (!grp) {
-      const c = graph.cells.find((x) => x.at === n.cell);
-      byConsumer.set(n.cell, (grp = { consumer: n.cell, label: c?.name ?? n.cell, text: '', terms: [], total: 0 }));
-    }
-    const t = decorate(termOf(graph, r.node, r.arg, registry));
+  collect((consumer, label, term) => {
+    let grp = byConsumer.get(consumer);
+    if (!grp) byConsumer.set(consumer, (grp = { consumer, label, text: '', terms: [], total: 0 }));
+    const t = decorate(term);
     grp.total = grp.terms.length ? addValues(grp.total, t.added!) : t.added!;
     grp.terms.push(t);
-  }
+  });
   let groups = [...byConsumer.values()].sort((a, b) => compareAddresses(a.consumer, b.consumer));
-  const L = lossCell?.name ?? graph.loss;
-  const X = cell.name ?? at;
+  const L = s.lossName;
+  const X = s.xName;
   for (const g of groups) {
-    const viaGrad = graph.cells.find((c) => c.at === g.consumer)?.grad ?? 0;
+    const vg = viaGrad(g.consumer);
     const V = g.label;
     g.text =
-      typeof viaGrad === 'number' && typeof g.total === 'number' && viaGrad !== 0
-        ? `via ${V}: ∂${L}/∂${V} · ∂${V}/∂${X} = ${formatNumber(viaGrad)} · ${formatNumber(g.total / viaGrad)} = ${formatNumber(g.total)}`
-        : `via ${V}: ∂${L}/∂${V} (${shortValue(viaGrad)}) back through ${V}'s formula = ${shortValue(g.total)}`;
+      typeof vg === 'number' && typeof g.total === 'number' && vg !== 0
+        ? `via ${V}: ∂${L}/∂${V} · ∂${V}/∂${X} = ${formatNumber(vg)} · ${formatNumber(g.total / vg)} = ${formatNumber(g.total)}`
+        : `via ${V}: ∂${L}/∂${V} (${shortValue(vg)}) back through ${V}'s formula = ${shortValue(g.total)}`;
   }
   const all = groups.length;
   if (groups.length > maxGroups) {
     const keep = new Set([...groups].sort((a, b) => magnitude(b.total) - magnitude(a.total)).slice(0, maxGroups));
     groups = groups.filter((g) => keep.has(g));
   }
-  const summary = all === 0 ? 'No consumer passes a gradient back.' : all === 1 ? `${cell.name ?? at} is read by one cell:` : `The fork sum over the ${all} cells that read ${cell.name ?? at}:`;
+  const summary = all === 0 ? 'No consumer passes a gradient back.' : all === 1 ? `${X} is read by one cell:` : `The fork sum over the ${all} cells that read ${X}:`;
   const parts = groups.map((g) => (typeof g.total === 'number' ? signed(g.total) : `[${shapeTex(g.total)}]`));
-  const sumTex = `${symbolTex} = ${parts.length > 1 ? `${parts.join(' + ')}${all > groups.length ? ' + \\ldots' : ''} = ` : ''}${valueTex(cell.grad)}`;
-  return { ...base, symbolTex, summary, groups, more: all - groups.length, total: cell.grad, sumTex };
+  const sumTex = `${symbolTex} = ${parts.length > 1 ? `${parts.join(' + ')}${all > groups.length ? ' + \\ldots' : ''} = ` : ''}${valueTex(s.grad)}`;
+  return { ...base, symbolTex, summary, groups, more: all - groups.length, total: s.grad, sumTex };
+}
+
+/** The breakdown of ∂L/∂(cell at) in the whole sheet's graph with a loss (engine.opGraph). */
+export function cellBreakdown(graph: OpGraph, at: string, registry: Registry, maxGroups = MAX_GROUPS): BreakdownView {
+  const open = opening(at, graph.error, graph.loss);
+  if (open) return open;
+  const lossCell = graph.cells.find((c) => c.slot === graph.lossSlot);
+  const cell = graph.cells.find((c) => c.at === at);
+  const subject: Subject = {
+    at,
+    xName: cell?.name ?? at,
+    lossName: lossCell?.name ?? graph.loss!,
+    lossTex: labelsOf(graph).slot(graph.lossSlot!).tex,
+    grad: cell?.grad ?? null,
+    isLoss: cell !== undefined && cell.slot === graph.lossSlot,
+  };
+  const cellOf = (consumer: string) => graph.cells.find((c) => c.at === consumer);
+  const collect = (add: AddTerm) => {
+    for (const r of readersOf(graph, cell!.slot)) {
+      const n = graph.nodes[r.node];
+      if (n.inputs[r.arg].added === null) continue;
+      add(n.cell, cellOf(n.cell)?.name ?? n.cell, termOf(graph, r.node, r.arg, registry));
+    }
+  };
+  return forkSum(subject, collect, (consumer) => cellOf(consumer)?.grad ?? 0, maxGroups);
+}
+
+/**
+ * The same breakdown from the consumers' formulas alone (engine.consumerGraphs): each
+ * consumer's graph is seeded with ∂L/∂consumer, so its terms are the whole graph's, and the
+ * loss is named from outside (the graph's own loss slot is the consumer).
+ */
+export function localBreakdown(input: ConsumerGraphs, registry: Registry, maxGroups = MAX_GROUPS): BreakdownView {
+  const { at } = input;
+  const open = opening(at, input.error, input.loss);
+  if (open) return open;
+  const lossName = input.lossName ?? input.loss!;
+  const lossTex = texName(lossName);
+  const subject: Subject = { at, xName: input.name ?? at, lossName, lossTex, grad: input.grad, isLoss: at === input.loss };
+  const collect = (add: AddTerm) => {
+    for (const u of input.consumers) {
+      const slot = u.graph.cells.find((c) => c.at === at)?.slot;
+      if (slot === undefined) continue;
+      for (const r of readersOf(u.graph, slot)) {
+        if (u.graph.nodes[r.node].inputs[r.arg].added === null) continue;
+        add(u.at, u.name ?? u.at, termOf(u.graph, r.node, r.arg, registry, lossTex));
+      }
+    }
+  };
+  const viaGrad = new Map(input.consumers.map((u) => [u.at, u.grad]));
+  return forkSum(subject, collect, (consumer) => viaGrad.get(consumer) ?? 0, maxGroups);
 }

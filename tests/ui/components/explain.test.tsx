@@ -9,6 +9,8 @@ import { render } from 'solid-js/web';
 import { App } from '../../../src/ui/App';
 import { readSheet } from '../../../src/engine/sheet/format';
 import { createRegistry } from '../../../src/engine/ops/registry';
+import type { SheetDoc } from '../../../src/engine/sheet/document';
+import { chainSheet } from '../../../bench/workloads';
 
 const text = readFileSync(join(__dirname, '..', '..', '..', 'examples', '02-sigmoid-neuron.json'), 'utf8');
 const res = readSheet(text, { isFunction: (n) => createRegistry().has(n) });
@@ -22,10 +24,10 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
-function mount() {
+function mount(sheet: SheetDoc = doc) {
   const root = document.createElement('div');
   document.body.appendChild(root);
-  dispose = render(() => <App doc={doc} storage={null} examples={async () => []} />, root);
+  dispose = render(() => <App doc={sheet} storage={null} examples={async () => []} />, root);
   const grid = getByRole(root, 'grid');
   const cell = (at: string) => getByRole(grid, 'gridcell', { name: new RegExp(`^${at}\\b`) });
   const label = (at: string) => cell(at).getAttribute('aria-label') ?? '';
@@ -97,6 +99,15 @@ describe('explain views', () => {
     expect(bd.querySelectorAll('.katex').length).toBeGreaterThanOrEqual(3);
     const math = [...bd.querySelectorAll('annotation')].map((a) => a.textContent);
     expect(math.some((m) => /\\frac\{\\partial \\left\(w_\{0\} \\cdot x_\{0\}\\right\)\}\{\\partial x_\{0\}\} = w_\{0\}/.test(m ?? ''))).toBe(true);
+  });
+
+  it('the inspector breakdown is typeset on a large sheet too (a 30,000-cell chain), from the consumer alone', () => {
+    const { doc: chain, first } = chainSheet(30_000);
+    const { root, cell } = mount(chain);
+    fireEvent.mouseDown(cell(first));
+    const bd = getByRole(getByRole(root, 'complementary', { name: 'Inspector' }), 'region', { name: 'Chain rule' });
+    expect(bd.textContent).toMatch(/via A2: ∂\S+\/∂A2 · ∂A2\/∂A1 = \S+ · 0\.999 = /);
+    expect(bd.querySelectorAll('.katex').length).toBeGreaterThanOrEqual(3);
   });
 
   it('Gradient check lists relative errors per loss; a row selects its cell', () => {
