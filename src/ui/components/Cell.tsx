@@ -74,14 +74,30 @@ function flagsOf(x: CellView | null): string {
   return s;
 }
 
-function setText(node: Text, s: string): void {
-  if (node.data !== s) node.data = s;
+/**
+ * A text node that remembers what it shows: writing the same text again touches no DOM (and
+ * reading the DOM's text back would cost a string each time).
+ */
+function textSlot(): { node: Text; set(s: string): void } {
+  const node = document.createTextNode('');
+  let shown = '';
+  return {
+    node,
+    set(s) {
+      if (s !== shown) node.data = shown = s;
+    },
+  };
 }
 
-function setAttr(el: HTMLElement, name: string, v: string | null): void {
-  if (v === null) {
-    if (el.hasAttribute(name)) el.removeAttribute(name);
-  } else if (el.getAttribute(name) !== v) el.setAttribute(name, v);
+/** The same for one attribute of an element (null: absent). */
+function attrSlot(el: () => HTMLElement, name: string): (v: string | null) => void {
+  let shown: string | null = null;
+  return (v) => {
+    if (v === shown) return;
+    shown = v;
+    if (v === null) el().removeAttribute(name);
+    else el().setAttribute(name, v);
+  };
 }
 
 export function Cell(props: {
@@ -129,10 +145,11 @@ export function Cell(props: {
   createRenderEffect(() => {
     el.className = 'cell' + (props.selected ? ' selected' : props.inRange ? ' in-range' : '') + flags();
   });
+  const setLabel = attrSlot(() => el, 'aria-label'), setTitle = attrSlot(() => el, 'title');
   createRenderEffect(() => {
     const x = view();
-    setAttr(el, 'aria-label', cellAriaLabel(props.at, x));
-    setAttr(el, 'title', x?.error ? `#${x.error.kind}: ${x.error.message}` : x?.formula ? `${props.at}: ${x.formula}` : null);
+    setLabel(cellAriaLabel(props.at, x));
+    setTitle(x?.error ? `#${x.error.kind}: ${x.error.message}` : x?.formula ? `${props.at}: ${x.formula}` : null);
   });
   return node;
 }
@@ -141,26 +158,23 @@ export function Cell(props: {
 function CellBody(props: { at: string; ctl: Controller; view: () => CellView; layout: Layout }) {
   const L = props.layout;
   const x = props.view;
-  const name = document.createTextNode('');
-  const shape = document.createTextNode('');
-  const main = document.createTextNode('');
-  const grad = document.createTextNode('');
+  const name = textSlot(), shape = textSlot(), main = textSlot(), grad = textSlot();
   createRenderEffect(() => {
     const v = x();
     if (!v) return; // the cell was just cleared: its layout goes next
-    setText(name, v.name ?? '');
-    if (L.shape) setText(shape, v.shape ? `${v.shape[0]}×${v.shape[1]}` : '');
-    if (L.body === 'error') setText(main, v.error ? `#${v.error.kind}` : '');
-    else if (L.body === 'number') setText(main, v.check ? (checkSentence(v) ?? '') : shortValue(v.value));
-    if (L.grad === 'number') setText(grad, ` ${shortValue(v.grad)}`);
+    name.set(v.name ?? '');
+    if (L.shape) shape.set(v.shape ? `${v.shape[0]}×${v.shape[1]}` : '');
+    if (L.body === 'error') main.set(v.error ? `#${v.error.kind}` : '');
+    else if (L.body === 'number') main.set(v.check ? (checkSentence(v) ?? '') : shortValue(v.value));
+    if (L.grad === 'number') grad.set(` ${shortValue(v.grad)}`);
   });
   const isGradCell = createMemo(() => props.ctl.bridge.gradCells().includes(props.at));
   const matrix = (get: (v: CellView) => Value | null) => () => get(x()) as Matrix;
   return (
     <>
       <div class="cell-top">
-        <span class="cell-name">{name}</span>
-        {L.shape && <span class="cell-shape">{shape}</span>}
+        <span class="cell-name">{name.node}</span>
+        {L.shape && <span class="cell-shape">{shape.node}</span>}
         {L.param && (
           <span class="cell-param" title="parameter (holds a trained value)">
             θ
@@ -176,7 +190,7 @@ function CellBody(props: { at: string; ctl: Controller; view: () => CellView; la
           </span>
         </Show>
       </div>
-      {L.body === 'error' && <div class="cell-error">{main}</div>}
+      {L.body === 'error' && <div class="cell-error">{main.node}</div>}
       {L.body === 'number' && (
         <div class="cell-value num">
           {L.warn && (
@@ -184,7 +198,7 @@ function CellBody(props: { at: string; ctl: Controller; view: () => CellView; la
               ⚠{' '}
             </span>
           )}
-          {main}
+          {main.node}
         </div>
       )}
       {L.body === 'heatmap' && (
@@ -208,7 +222,7 @@ function CellBody(props: { at: string; ctl: Controller; view: () => CellView; la
       {L.grad === 'number' && (
         <div class="cell-grad num">
           <span class="d">∂</span>
-          {grad}
+          {grad.node}
         </div>
       )}
       {L.grad === 'heatmap' && (
