@@ -5,8 +5,7 @@
 // Which loss the grid shows is a choice of the UI, held here: every read asks the engine for
 // that loss's gradients (cached per loss in the engine), so switching it recomputes no cell.
 import { type Accessor, batch, createSignal, onCleanup } from 'solid-js';
-import type { CellView, ChangeSet, Explanation, LossRef, OpGraph } from '../engine/engine';
-import type { ConsumerGraphs } from '../engine/engine';
+import type { CellView, ChangeSet, ConsumerGraphs, LossRef, OpGraph } from '../engine/engine';
 import type { Registry } from '../engine/ops/registry';
 import { parseAddress } from '../engine/formula/address';
 import type { Value } from '../engine/tensor/value';
@@ -36,8 +35,6 @@ export interface Bridge {
   progress: Accessor<{ done: number; total: number } | null>;
   /** Named cells, for autocomplete (computed on demand, cached per structure change). */
   names(): { name: string; at: string }[];
-  /** The chain-rule breakdown of a cell's gradient; reactive (re-read on every change set). */
-  explain(at: string): Explanation;
   /** The op graph of the loss shown (engine.opGraph); reactive. */
   opGraph(): OpGraph;
   /** What the chain-rule breakdown of a cell needs: its consumers' formulas' graphs (engine.consumerGraphs), for the loss shown; reactive. */
@@ -215,10 +212,6 @@ export function createBridge(ws: Workspace): Bridge {
     names() {
       if (!namesCache) namesCache = engine.names();
       return namesCache;
-    },
-    explain(at) {
-      tick();
-      return engine.explain(at, { loss: activeLoss()?.loss ?? null });
     },
     opGraph() {
       tick();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../../../src/engine/ops/registry';
 import { accept, suggest } from '../../../src/ui/kernel/autocomplete';
 import { cellAriaLabel } from '../../../src/ui/kernel/cell-text';
-import { breakdown } from '../../../src/ui/kernel/explain';
+import { localBreakdown } from '../../../src/ui/kernel/breakdown';
 import { listExamples } from '../../../src/ui/kernel/examples';
 import { helpGroups } from '../../../src/ui/kernel/help';
 import { gridKeyAction, historyAction } from '../../../src/ui/kernel/keys';
@@ -58,13 +58,13 @@ describe('cell text and breakdown', () => {
   });
   it('explains a fork as a sum of consumer contributions', () => {
     const ws = createWorkspace({ doc: circuitDoc() });
-    const b = breakdown(ws.engine.explain('A1'), (a) => ws.engine.get(a));
-    expect(b.lines.map((l) => l.text)).toEqual(['via q: ∂f/∂q · ∂q/∂x = -4 · 1 = -4']);
-    expect(b.total).toBe('-4');
+    const b = localBreakdown(ws.engine.consumerGraphs('A1'), ws.engine.registry);
+    expect(b.groups.map((g) => g.text)).toEqual(['via q: ∂f/∂q · ∂q/∂x = -4 · 1 = -4']);
+    expect(b.total).toBe(-4);
     ws.setFormula('B2', 'q * z + x');
-    const b2 = breakdown(ws.engine.explain('A1'), (a) => ws.engine.get(a));
-    expect(b2.lines).toHaveLength(2);
-    expect(b2.total).toBe('-3');
+    const b2 = localBreakdown(ws.engine.consumerGraphs('A1'), ws.engine.registry);
+    expect(b2.groups).toHaveLength(2);
+    expect(b2.total).toBe(-3);
   });
 });
 
