@@ -1,5 +1,6 @@
 // Shared helpers for the engine tests: a seeded random generator, random values of a
 // given shape, plain-array views of values, and small sheet builders.
+import { expect } from 'vitest';
 import { createEngine, type Engine } from '../../src/engine/engine';
 import { makeRng } from '../../src/engine/ops/construct';
 import { Matrix, type Value, shapeOf } from '../../src/engine/tensor/value';
@@ -38,6 +39,13 @@ export function randomLike(rand: Rand, v: Value): Value {
 
 export function toPlain(v: Value): number | number[][] {
   return typeof v === 'number' ? v : v.toRows();
+}
+
+/** Every entry of a within 1e-9 (relative above 1) of b's; null and undefined count as no entries. */
+export function expectClose(a: Value | null | undefined, b: Value | null | undefined, what: string): void {
+  const x = a == null ? [] : entries(a), y = b == null ? [] : entries(b);
+  expect(x.length, what).toBe(y.length);
+  for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - y[i]), `${what} [${i}]: ${x[i]} vs ${y[i]}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(y[i])));
 }
 
 /** Row-major entries of a value. */

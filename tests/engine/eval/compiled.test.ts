@@ -2,8 +2,6 @@
 // cell-by-cell engine's) on every example sheet and on random MLPs, run after run, with new
 // inputs written between runs; compute no adjoint that no wanted slot needs; allocate nothing
 // for an MLP step; and say clearly when it must be compiled again.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/engine';
@@ -12,19 +10,9 @@ import { compiledTrainProgram } from '../../../src/engine/eval/compiled-train';
 import { type Plan, PlanError, createPlanRunner, upstreamSlots } from '../../../src/engine/eval/plan';
 import { setInplaceWasmThreshold } from '../../../src/engine/tensor/inplace';
 import { Matrix, type Value } from '../../../src/engine/tensor/value';
-import { readSheet } from '../../../src/engine/sheet/format';
-import { EXAMPLES_DIR, exampleFiles } from '../../example-files';
+import { exampleFiles, loadExample as load } from '../../example-files';
 
-const dir = EXAMPLES_DIR;
 const files = exampleFiles();
-
-function load(file: string): Engine {
-  const e = createEngine();
-  const r = readSheet(readFileSync(join(dir, file), 'utf8'), { isFunction: (n) => e.registry.has(n) });
-  if (!r.ok) throw new Error(r.error);
-  e.load(r.doc);
-  return e;
-}
 
 function flat(v: Value | undefined, size: number): Float64Array {
   if (v === undefined) return new Float64Array(size);

@@ -1,26 +1,14 @@
 // The plan (eval/plan.ts): the sheet's computation as plain data. Its forward and backward
 // must give the engine's numbers on every example sheet, its adjoint trace must sum per
 // cell to the cell's gradient, and it must survive structuredClone and JSON.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../../src/engine/engine';
 import { type Plan, cellGradients, createPlanRunner, planFromJson, planToJson } from '../../../src/engine/eval/plan';
 import { addValues } from '../../../src/engine/tensor/kernels';
 import { type Value, shapeOf } from '../../../src/engine/tensor/value';
-import { readSheet } from '../../../src/engine/sheet/format';
-import { EXAMPLES_DIR, exampleFiles } from '../../example-files';
+import { exampleFiles, loadExample as load } from '../../example-files';
 
-const dir = EXAMPLES_DIR;
 const files = exampleFiles();
-
-function load(file: string): Engine {
-  const e = createEngine();
-  const r = readSheet(readFileSync(join(dir, file), 'utf8'), { isFunction: (n) => e.registry.has(n) });
-  if (!r.ok) throw new Error(r.error);
-  e.load(r.doc);
-  return e;
-}
 
 function sheet(cells: Record<string, string>, names: Record<string, string> = {}): Engine {
   const e = createEngine();

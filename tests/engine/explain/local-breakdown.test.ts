@@ -3,34 +3,12 @@
 // consumers, same LaTeX and sentences, the same numbers — on every example sheet, for every
 // loss and every cell with a gradient, and at the edges (a cell read twice by one op, through
 // a range or a matrix literal, off the loss's path, the loss itself, no loss, an error).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chainSheet } from '../../../bench/workloads';
 import { createEngine, type Engine } from '../../../src/engine/engine';
-import { readSheet } from '../../../src/engine/sheet/format';
-import type { Value } from '../../../src/engine/tensor/value';
 import { type BreakdownView, cellBreakdown, localBreakdown } from '../../../src/ui/kernel/breakdown';
-import { EXAMPLES_DIR, exampleFiles } from '../../example-files';
-
-function load(file: string): Engine {
-  const engine = createEngine();
-  const res = readSheet(readFileSync(join(EXAMPLES_DIR, file), 'utf8'), { isFunction: (n) => engine.registry.has(n) });
-  if (!res.ok) throw new Error(res.error);
-  engine.load(res.doc);
-  return engine;
-}
-
-function flat(v: Value | null | undefined): number[] {
-  if (v === null || v === undefined) return [];
-  return typeof v === 'number' ? [v] : Array.from(v.data);
-}
-
-function expectClose(a: Value | null | undefined, b: Value | null | undefined, what: string) {
-  const x = flat(a), y = flat(b);
-  expect(x.length, what).toBe(y.length);
-  for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - y[i]), `${what} [${i}]: ${x[i]} vs ${y[i]}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(y[i])));
-}
+import { expectClose } from '../helpers';
+import { exampleFiles, loadExample as load } from '../../example-files';
 
 /** Every string of the two views equal, every number within 1e-9 relative. */
 function expectSame(local: BreakdownView, whole: BreakdownView, what: string) {

@@ -1,37 +1,20 @@
 // The expanded operation graph (engine.opGraph) and what reads it: one node per plan step,
 // the engine's own numbers on every node and edge, the breakdown's terms summing to each
 // cell's gradient, and step-through reaching the full gradients — on every example sheet.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../../src/engine/engine';
-import { readSheet } from '../../../src/engine/sheet/format';
+import { createEngine } from '../../../src/engine/engine';
 import { addValues } from '../../../src/engine/tensor/kernels';
 import type { Value } from '../../../src/engine/tensor/value';
 import { cellBreakdown } from '../../../src/ui/kernel/breakdown';
 import { createStepThrough } from '../../../src/ui/kernel/step-through';
-import { EXAMPLES_DIR, exampleFiles } from '../../example-files';
+import { expectClose } from '../helpers';
+import { exampleFiles, loadExample as load } from '../../example-files';
 
-const dir = EXAMPLES_DIR;
 const files = exampleFiles();
-
-function load(file: string): Engine {
-  const engine = createEngine();
-  const res = readSheet(readFileSync(join(dir, file), 'utf8'), { isFunction: (n) => engine.registry.has(n) });
-  if (!res.ok) throw new Error(res.error);
-  engine.load(res.doc);
-  return engine;
-}
 
 function flat(v: Value | null | undefined): number[] {
   if (v === null || v === undefined) return [];
   return typeof v === 'number' ? [v] : Array.from(v.data);
-}
-
-function expectClose(a: Value | null | undefined, b: Value | null | undefined, what: string) {
-  const x = flat(a), y = flat(b);
-  expect(x.length, what).toBe(y.length);
-  for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - y[i]), `${what} [${i}]: ${x[i]} vs ${y[i]}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(y[i])));
 }
 
 describe('engine.opGraph() on every example', () => {

@@ -9,18 +9,12 @@ import { App } from '../../../src/ui/App';
 import type { SheetDoc } from '../../../src/engine/sheet/document';
 import { formatAddress } from '../../../src/engine/formula/address';
 import * as cellText from '../../../src/ui/kernel/cell-text';
-import type { StorageLike } from '../../../src/ui/kernel/persistence';
 
 // Count the cell texts derived (the same functions, observed).
 vi.mock('../../../src/ui/kernel/cell-text', async (importOriginal) => {
   const m = await importOriginal<typeof import('../../../src/ui/kernel/cell-text')>();
   return { ...m, cellAriaLabel: vi.fn(m.cellAriaLabel), isFiniteVal: vi.fn(m.isFiniteVal) };
 });
-
-function memStorage(): StorageLike {
-  const data = new Map<string, string>();
-  return { getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v), removeItem: (k) => void data.delete(k) };
-}
 
 /** x in A1, three 8-cell chains from it in B–D, a loss and its grad cell: 27 cells with views. */
 function chainsDoc(): SheetDoc {
@@ -40,7 +34,7 @@ afterEach(() => {
 function mount() {
   const root = document.createElement('div');
   document.body.appendChild(root);
-  dispose = render(() => <App examples={async () => []} doc={chainsDoc()} storage={memStorage()} />, root);
+  dispose = render(() => <App examples={async () => []} doc={chainsDoc()} storage={null} />, root);
   const grid = getByRole(root, 'grid');
   const formula = getByRole(root, 'textbox', { name: 'Formula' }) as HTMLInputElement;
   const cell = (at: string) => getByRole(grid, 'gridcell', { name: new RegExp(`^${at}\\b`) });
