@@ -75,3 +75,26 @@ test('a long title is ellipsised and shown whole on hover', T, async () => {
   await waitFor(async () => (await title.getAttribute('title')) === long, 'the full title on hover');
   assert.equal(await title.evaluate((el) => getComputedStyle(el).textOverflow), 'ellipsis');
 });
+
+test('a cell that changes kind (number, heatmap, error, small matrix) redraws in place with no page error', T, async () => {
+  const page = await app.open();
+  await newSheet(page);
+  const big = `[${Array.from({ length: 5 }, (_, i) => `[${[1, 2, 3, 4, 5].map((j) => i + j).join(', ')}]`).join(', ')}]`;
+  await typeInCell(page, 'A1', '2');
+  await typeInCell(page, 'B1', 'A1 * 3');
+  await expectCell(page, 'B1', { shows: [6] });
+  await typeInCell(page, 'B1', `${big} * A1`);
+  const heat = cell(page, 'B1').getByRole('img', { name: 'value heatmap B1' });
+  await heat.waitFor();
+  // The heatmap is drawn: its canvas has the matrix's 5×5 pixels.
+  assert.deepEqual(await heat.evaluate((c) => [c.width, c.height]), [5, 5]);
+  await typeInCell(page, 'B1', '1 +');
+  await expectCell(page, 'B1', { name: '#PARSE' });
+  await typeInCell(page, 'B1', '[[1, 2], [3, 4]] * A1');
+  await expectCell(page, 'B1', { shows: [2, 4, 6, 8] });
+  await typeInCell(page, 'B1', `${big} * A1`);
+  await heat.waitFor();
+  await typeInCell(page, 'B1', 'A1 / 0');
+  await expectCell(page, 'B1', { name: 'not finite' });
+  assert.deepEqual(app.pageErrors.map(String), []);
+});

@@ -9,7 +9,7 @@
 // rebuilt), and one effect that writes the texts into the nodes of that layout.
 import { For, Show, createMemo, createRenderEffect } from 'solid-js';
 import type { CellView } from '../../engine/engine';
-import type { Matrix, Value } from '../../engine/tensor/value';
+import type { Matrix } from '../../engine/tensor/value';
 import type { Controller } from '../controller';
 import { cellAriaLabel, checkSentence, compactNumber, isFiniteVal, isMatrixValue, isSmallMatrix, shortValue } from '../kernel/cell-text';
 import { Heatmap } from './Heatmap';
@@ -169,7 +169,8 @@ function CellBody(props: { at: string; ctl: Controller; view: () => CellView; la
     if (L.grad === 'number') grad.set(` ${shortValue(v.grad)}`);
   });
   const isGradCell = createMemo(() => props.ctl.bridge.gradCells().includes(props.at));
-  const matrix = (get: (v: CellView) => Value | null) => () => get(x()) as Matrix;
+  // Solid disposes this layout before anything in it reads a view of another kind.
+  const valueMatrix = () => x().value as Matrix, gradMatrix = () => x().grad as Matrix;
   return (
     <>
       <div class="cell-top">
@@ -203,18 +204,18 @@ function CellBody(props: { at: string; ctl: Controller; view: () => CellView; la
       )}
       {L.body === 'heatmap' && (
         <div class="cell-value matrix">
-          <Heatmap matrix={matrix((v) => v.value)()} width={46} height={14} label={`value heatmap ${props.at}`} />
+          <Heatmap matrix={valueMatrix()} width={46} height={14} label={`value heatmap ${props.at}`} />
           {L.warn && <span class="warn">⚠ non-finite</span>}
         </div>
       )}
       {L.body === 'small' && (
         // Small matrices read as numbers: the value, and its gradient beside it.
         <div class="cell-small-matrix">
-          <MiniMatrix m={matrix((v) => v.value)()} kind="value" label={`value of ${props.at}`} />
+          <MiniMatrix m={valueMatrix()} kind="value" label={`value of ${props.at}`} />
           {L.grad === 'inline' && (
             <>
               <span class="d">∂</span>
-              <MiniMatrix m={matrix((v) => v.grad)()} kind="grad" label={`gradient of ${props.at}`} />
+              <MiniMatrix m={gradMatrix()} kind="grad" label={`gradient of ${props.at}`} />
             </>
           )}
         </div>
@@ -228,7 +229,7 @@ function CellBody(props: { at: string; ctl: Controller; view: () => CellView; la
       {L.grad === 'heatmap' && (
         <div class="cell-grad matrix">
           <span class="d">∂</span>
-          <Heatmap matrix={matrix((v) => v.grad)()} width={46} height={14} label={`gradient heatmap ${props.at}`} scale="grad" />
+          <Heatmap matrix={gradMatrix()} width={46} height={14} label={`gradient heatmap ${props.at}`} scale="grad" />
         </div>
       )}
     </>

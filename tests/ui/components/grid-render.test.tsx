@@ -94,4 +94,35 @@ describe('grid rendering', () => {
     expect(label).not.toHaveBeenCalled();
     expect(finite.mock.calls.length).toBeLessThanOrEqual(3);
   });
+
+  it('a cell changes layout as its value changes kind: number, heatmap, small matrix, error and back', () => {
+    const { formula, cell } = mount();
+    const edit = (text: string) => {
+      fireEvent.mouseDown(cell('E1'));
+      fireEvent.input(formula, { target: { value: text } });
+      fireEvent.keyDown(formula, { key: 'Enter' });
+    };
+    const big = `[${Array.from({ length: 5 }, (_, i) => `[${[1, 2, 3, 4, 5].map((j) => i + j).join(', ')}]`).join(', ')}]`;
+    edit('2 * x');
+    expect(cell('E1').querySelector('.cell-value.num')!.textContent).toBe('1');
+    edit(big);
+    expect(cell('E1').querySelector('.cell-value.matrix [aria-label="value heatmap E1"]')).not.toBeNull();
+    expect(cell('E1').querySelector('.cell-shape')!.textContent).toBe('5×5');
+    edit('1 +');
+    expect(cell('E1').querySelector('.cell-error')!.textContent).toBe('#PARSE');
+    expect(cell('E1').querySelector('.cell-value')).toBeNull();
+    expect(cell('E1').className).toContain('has-error');
+    edit('[[1, 2], [3, 4]] * x');
+    expect([...cell('E1').querySelectorAll('.mini-matrix.value span')].map((e) => e.textContent)).toEqual(['0.5', '1', '1.5', '2']);
+    edit(big);
+    edit('x / 0');
+    expect(cell('E1').querySelector('.cell-value.num')!.textContent).toBe('⚠ ∞');
+    expect(cell('E1').className).toContain('non-finite');
+    // The loss reads E1: its gradient line appears, as a number.
+    fireEvent.mouseDown(cell('A2'));
+    fireEvent.input(formula, { target: { value: '(B8 + C8 + D8 + E1 * 0)^2' } });
+    fireEvent.keyDown(formula, { key: 'Enter' });
+    edit('x * 3');
+    expect(cell('E1').querySelector('.cell-grad.num')!.textContent).toBe('∂ 0');
+  });
 });
