@@ -4,9 +4,9 @@
 // whether it adds into its output (`acc`: gradient accumulation, forks sum), small attributes
 // (shapes, strides, the elementwise function) and the plan steps it implements.
 import type { OpContext, OpDef } from '../ops/define';
-import { batchWriter } from '../ops/training';
+import { batchWriter, rowIndexError } from '../ops/training';
 import {
-  type Bin, type Epilogue, type Orient, type Un, badRowIndex, binaryInto, crossEntropyBackInto, crossEntropyInto, matmulInto,
+  type Bin, type Epilogue, type Orient, type Un, binaryInto, crossEntropyBackInto, crossEntropyInto, matmulInto,
   scatterRowsInto, softmaxBackInto, softmaxInto, spreadInto, sumInto, takeRowsInto, transposeInto, unaryBackInto, unaryInto,
 } from '../tensor/inplace';
 import { Matrix, OpError, type Value, shapeOf, shapeText } from '../tensor/value';
@@ -132,8 +132,8 @@ export function bindCall(c: KernelCall, env: BindEnv): () => void {
       // reads [X or G, idx]; attrs r×c: the matrix the indices point into (X, or the adjoint's shape), n indices.
       const X = r(0), I = r(1), rows = A(c, 'r'), cols = A(c, 'c'), n = A(c, 'n');
       const check = () => {
-        const bad = badRowIndex(I, n, rows);
-        if (bad >= 0) throw new PlanError(c.cell, 'ARG', `take: index ${I[bad]} (entry ${bad + 1} of idx) is not a row of a ${rows}×${cols} matrix (whole numbers 0…${rows - 1})`);
+        const bad = rowIndexError(I, n, rows, cols);
+        if (bad) throw new PlanError(c.cell, bad.kind, bad.message);
       };
       if (c.kernel === 'take') return () => { check(); takeRowsInto(out, X, cols, I, n); };
       return () => { check(); scatterRowsInto(out, acc, X, cols, I, n); };

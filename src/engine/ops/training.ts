@@ -1,6 +1,7 @@
 // Training (SPEC §4): parameters, the step count, minibatches, row gathering, and the two
 // optimizers. Each optimizer's update rule stands here beside its op, so everything about
 // `sgd` or `adam` is in one place; the trainer (engine/train/trainer.ts) only applies them.
+import { badRowIndex } from '../tensor/inplace';
 import { Matrix, OpError, type Value, checkSize, normalize, shapeText, toScalar } from '../tensor/value';
 import { makeRng } from './construct';
 import { defineOp, type OpDef } from './define';
@@ -198,18 +199,21 @@ export function batchIndices(n: number, size: number, seed: number, step: number
 
 // ---------- take ----------
 
-function indexList(x: Matrix, idx: Value, name = 'take'): Int32Array {
-  const d = typeof idx === 'number' ? [idx] : idx.data;
-  if (typeof idx !== 'number' && idx.cols !== 1 && idx.rows !== 1) throw new OpError('SHAPE', `${name}: idx must be a column of row indices, it is ${shapeText(idx)}`);
-  const out = new Int32Array(d.length);
-  for (let k = 0; k < d.length; k++) {
-    const i = d[k];
-    if (!Number.isInteger(i) || i < 0 || i >= x.rows) {
-      throw new OpError('ARG', `${name}: index ${i} (entry ${k + 1} of idx) is not a row of a ${shapeText(x)} matrix (whole numbers 0…${x.rows - 1})`);
-    }
-    out[k] = i;
-  }
-  return out;
+/**
+ * Why take's indices (the first n entries of idx) do not all point at a row of a rows×cols
+ * matrix, or null: one message for the op and for the compiled trainer's kernel.
+ */
+export function rowIndexError(idx: Float64Array, n: number, rows: number, cols: number): OpError | null {
+  const k = badRowIndex(idx, n, rows);
+  return k < 0 ? null : new OpError('ARG', `take: index ${idx[k]} (entry ${k + 1} of idx) is not a row of a ${rows}×${cols} matrix (whole numbers 0…${rows - 1})`);
+}
+
+function indexList(x: Matrix, idx: Value): Int32Array {
+  if (typeof idx !== 'number' && idx.cols !== 1 && idx.rows !== 1) throw new OpError('SHAPE', `take: idx must be a column of row indices, it is ${shapeText(idx)}`);
+  const d = typeof idx === 'number' ? Float64Array.of(idx) : idx.data;
+  const bad = rowIndexError(d, d.length, x.rows, x.cols);
+  if (bad) throw bad;
+  return Int32Array.from(d);
 }
 
 export const trainingOps: OpDef[] = [
