@@ -168,7 +168,7 @@ export function epochPermutationInto(p: Int32Array, n: number, seed: number, epo
 /**
  * minibatch(n, size, seed) for a compiled step: writes step's indices into out (size entries),
  * redrawing the epoch's permutation in place when the epoch changes: nothing allocated per step.
- * The same indices as batchIndices.
+ * The op's own forward (batchIndices) reads its indices through one too.
  */
 export function batchWriter(n: number, size: number, seed: number): (out: Float64Array, step: number) => void {
   const per = Math.floor(n / size);
@@ -185,16 +185,15 @@ export function batchWriter(n: number, size: number, seed: number): (out: Float6
   };
 }
 
-/** The last permutation drawn (a run asks for the same epoch ⌊N/size⌋ times in a row). */
-let lastPerm: { key: string; p: Int32Array } | null = null;
+/** The last writer used (a run asks for the same epoch ⌊N/size⌋ times in a row: drawn once). */
+let lastWriter: { key: string; write: (out: Float64Array, step: number) => void } | null = null;
 
 export function batchIndices(n: number, size: number, seed: number, step: number): Float64Array {
-  const per = Math.floor(n / size);
-  const epoch = Math.floor(step / per);
-  const key = `${n}:${seed}:${epoch}`;
-  if (lastPerm?.key !== key) lastPerm = { key, p: epochPermutation(n, seed, epoch) };
-  const start = (step % per) * size;
-  return Float64Array.from(lastPerm.p.subarray(start, start + size));
+  const key = `${n}:${size}:${seed}`;
+  if (lastWriter?.key !== key) lastWriter = { key, write: batchWriter(n, size, seed) };
+  const out = new Float64Array(size);
+  lastWriter.write(out, step);
+  return out;
 }
 
 // ---------- take ----------
